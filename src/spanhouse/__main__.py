@@ -1,0 +1,5 @@
+import sys
+
+from spanhouse.cli import main
+
+sys.exit(main())

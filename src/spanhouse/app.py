@@ -1,0 +1,155 @@
+"""Composition root: one lifespan wires store -> writer -> receivers -> APIs, and unwinds them in reverse.
+
+Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API.
+Shutdown runs the exit stack backwards: the listeners stop taking requests first, then the
+writer drains whatever was accepted, then the clients close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+from clickhouse_connect.driver.client import Client
+from starlette.types import ASGIApp
+
+from spanhouse.decode.traces import OTLP_COLUMNS
+from spanhouse.normalise.fields import CANONICAL_COLUMNS
+from spanhouse.query import api
+from spanhouse.query.reader import Reader
+from spanhouse.receive import otlp_grpc, otlp_http
+from spanhouse.receive.ingest import TraceIngest
+from spanhouse.settings import Settings
+from spanhouse.store import migrations
+from spanhouse.store.client import connect
+from spanhouse.store.writer import BatchWriter
+
+logger = logging.getLogger(__name__)
+
+TRACES_TABLE = "otel_traces"
+INSERT_COLUMNS: tuple[str, ...] = (*OTLP_COLUMNS, *CANONICAL_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundPorts:
+    host: str
+    otlp_grpc: int
+    otlp_http: int
+    api: int
+
+    def describe(self) -> list[str]:
+        return [
+            f"OTLP/gRPC  {self.host}:{self.otlp_grpc}",
+            f"OTLP/HTTP  http://{self.host}:{self.otlp_http}/v1/traces",
+            f"Query API  http://{self.host}:{self.api}/api/v1/traces/{{trace_id}}  (health: /healthz)",
+        ]
+
+
+def open_store(settings: Settings) -> Client:
+    """Create the database if needed, apply migrations, return a client bound to the database."""
+    bootstrap = connect(settings.clickhouse_dsn)
+    migrations.create_database(bootstrap, settings.clickhouse_database)
+    bootstrap.close()
+    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    applied = migrations.migrate(client)
+    if applied:
+        logger.info("applied migrations: %s", ", ".join(applied))
+    return client
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the lifespan owner decides when to stop."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+@asynccontextmanager
+async def _serve_http(app: ASGIApp, host: str, port: int, name: str) -> AsyncIterator[int]:
+    sock = _listen(host, port)
+    config = uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="off", timeout_keep_alive=30,
+        timeout_graceful_shutdown=10, server_header=False,
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]), name=name)
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise RuntimeError(f"{name} stopped during start-up")
+            await asyncio.sleep(0.01)
+        yield sock.getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@asynccontextmanager
+async def _serve_grpc(ingest: TraceIngest, settings: Settings, tenant: str) -> AsyncIterator[int]:
+    server = otlp_grpc.create_server(
+        [otlp_grpc.trace_service_handler(ingest, lambda _metadata: tenant)], settings.max_request_bytes
+    )
+    address = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
+    port = server.add_insecure_port(f"{address}:{settings.otlp_grpc_port}")
+    if port == 0:
+        raise OSError(f"cannot bind OTLP/gRPC to {settings.bind}:{settings.otlp_grpc_port}")
+    await server.start()
+    try:
+        yield port
+    finally:
+        await server.stop(grace=5)
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
+    """Run spanhouse until the context exits; yields the ports it bound."""
+    async with AsyncExitStack() as stack:
+        writer_client = await asyncio.to_thread(open_store, settings)
+        stack.callback(writer_client.close)
+        reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(reader_client.close)
+
+        writer = BatchWriter(
+            writer_client, TRACES_TABLE, INSERT_COLUMNS,
+            batch_max_spans=settings.batch_max_spans,
+            flush_interval_s=settings.flush_interval_ms / 1000,
+            queue_max_spans=settings.queue_max_spans,
+            retry_deadline_s=settings.write_timeout_s,
+        )
+        stack.enter_context(writer)
+        ingest = TraceIngest(writer, write_timeout_s=settings.write_timeout_s)
+        tenant = settings.default_tenant
+
+        def tenant_of(_request: Any) -> str:
+            return tenant
+
+        grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, tenant))
+        http_port = await stack.enter_async_context(_serve_http(
+            otlp_http.create_app(ingest, tenant_of, settings.max_request_bytes),
+            settings.bind, settings.otlp_http_port, "otlp-http",
+        ))
+        api_port = await stack.enter_async_context(_serve_http(
+            api.create_app(Reader(reader_client), tenant_of), settings.bind, settings.api_port, "query-api",
+        ))
+        yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
+        logger.info("shutting down: draining %d queued spans", writer.queued_spans)

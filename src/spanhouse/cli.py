@@ -1,0 +1,140 @@
+"""The `spanhouse` command: serve, migrate, demo, settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from spanhouse.errors import ConfigError, SpanhouseError
+from spanhouse.settings import Settings, documented_settings
+
+logger = logging.getLogger("spanhouse")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="spanhouse",
+        description="OpenTelemetry collector and trace store for AI applications, on ClickHouse.",
+        epilog="Settings come from SPANHOUSE_* environment variables and an optional TOML file; "
+        "`spanhouse settings` lists them.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="TOML file of settings (environment variables win)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the OTLP receivers and the query API",
+                           description="Apply migrations, then receive OTLP on gRPC and HTTP and serve the query API "
+                           "until SIGINT or SIGTERM.")
+    serve.add_argument("--ports-file", metavar="FILE",
+                       help="write the bound ports as JSON to FILE once listening (for scripts and tests)")
+
+    sub.add_parser("migrate", help="create the database and apply schema migrations",
+                   description="Create the database if needed and apply every schema migration not yet applied.")
+
+    demo = sub.add_parser("demo", help="send realistic AI agent traces to a running spanhouse",
+                          description="Send AI agent traces through the official OpenTelemetry SDK exporter.")
+    demo.add_argument("--endpoint", default=None,
+                      help="OTLP endpoint (default: http://BIND:OTLP_HTTP_PORT, or BIND:OTLP_GRPC_PORT with --grpc)")
+    demo.add_argument("--grpc", action="store_true", help="export over OTLP/gRPC instead of OTLP/HTTP")
+    demo.add_argument("--traces", type=int, default=30, help="how many agent turns to send (default 30)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
+
+    sub.add_parser("settings", help="list every setting, its environment variable and its value",
+                   description="Print every setting with its environment variable, current value and meaning.")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env(os.environ, args.config)
+    except ConfigError as exc:
+        print(f"spanhouse: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)  # its start-up lines repeat ours
+    try:
+        if args.command == "serve":
+            return asyncio.run(_serve(settings, args.ports_file))
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "demo":
+            return _demo(settings, args.endpoint, args.grpc, args.traces, args.seed)
+        return _settings(settings)
+    except SpanhouseError as exc:
+        print(f"spanhouse: {exc}", file=sys.stderr)
+        return 1
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+async def _serve(settings: Settings, ports_file: str | None) -> int:
+    from spanhouse.app import running
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if not _is_loopback(settings.bind):
+        logger.warning("LISTENING ON %s WITHOUT AUTHENTICATION: anyone who can reach this address can send and "
+                       "read traces", settings.bind)
+    async with running(settings) as ports:
+        print(f"spanhouse is running (store: {settings.clickhouse_dsn}, database {settings.clickhouse_database})")
+        for line in ports.describe():
+            print("  " + line)
+        print("  Press Ctrl+C to stop.", flush=True)
+        if ports_file:
+            Path(ports_file).write_text(json.dumps(
+                {"host": ports.host, "otlp_grpc": ports.otlp_grpc, "otlp_http": ports.otlp_http, "api": ports.api}
+            ))
+        await stop.wait()
+    print("spanhouse stopped", flush=True)
+    return 0
+
+
+def _migrate(settings: Settings) -> int:
+    from spanhouse.store import migrations
+    from spanhouse.store.client import connect
+
+    bootstrap = connect(settings.clickhouse_dsn)
+    migrations.create_database(bootstrap, settings.clickhouse_database)
+    bootstrap.close()
+    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    applied = migrations.migrate(client)
+    client.close()
+    print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+    return 0
+
+
+def _demo(settings: Settings, endpoint: str | None, grpc: bool, traces: int, seed: int | None) -> int:
+    from spanhouse.demo import make_exporter, send_demo
+
+    host = "127.0.0.1" if settings.bind in ("0.0.0.0", "::") else settings.bind
+    if endpoint is None:
+        endpoint = f"{host}:{settings.otlp_grpc_port}" if grpc else f"http://{host}:{settings.otlp_http_port}"
+    result = send_demo(make_exporter(endpoint, "grpc" if grpc else "http"), traces=traces, seed=seed)
+    print(f"sent {len(result.trace_ids)} traces in {len(result.threads)} conversations to {endpoint}")
+    print("open one:")
+    print(f"  curl -s http://{host}:{settings.api_port}/api/v1/traces/{result.trace_ids[-1]}")
+    return 0
+
+
+def _settings(settings: Settings) -> int:
+    for name, env, default, doc in documented_settings():
+        print(f"{env}={getattr(settings, name)!s}    (default {default!s})\n    {doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""spanhouse's exception tree. Driver errors are mapped into it at the store boundary."""
+
+from __future__ import annotations
+
+
+class SpanhouseError(Exception):
+    """Base of every error spanhouse raises on purpose."""
+
+
+class ConfigError(SpanhouseError):
+    """A setting is missing, malformed or out of range."""
+
+
+class DecodeError(SpanhouseError):
+    """An export request cannot be decoded at all (OTLP: INVALID_ARGUMENT / HTTP 400)."""
+
+
+class Overloaded(SpanhouseError):
+    """The ingest queue is full; the client should retry later (HTTP 429 / RESOURCE_EXHAUSTED)."""
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class StoreError(SpanhouseError):
+    """ClickHouse refused or failed a statement. Keeps ClickHouse's error code and name."""
+
+    def __init__(self, message: str, code: int | None = None, name: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.name = name
+
+
+class StoreUnavailable(StoreError):
+    """ClickHouse cannot be reached, or did not make the data durable in time (retryable)."""

@@ -1,0 +1,1 @@
+"""Pure functions: decoded spans -> canonical AI fields. No I/O here."""

@@ -1,0 +1,85 @@
+"""The query API (JSON over HTTP): parameters -> SQL -> JSON.
+
+Routes:
+  GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
+  GET /healthz                    200 when the store answers and the schema is in place, else 503
+Errors are JSON objects `{"error": {"code": ..., "message": ...}}`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from spanhouse.errors import StoreError, StoreUnavailable
+from spanhouse.query.reader import Reader
+from spanhouse.query.timeline import build_timeline
+
+logger = logging.getLogger(__name__)
+
+TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
+MAX_TRACE_SPANS = 50_000
+
+TenantResolver = Callable[[Request], str]
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: object) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
+def error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app(reader: Reader, tenant_of: TenantResolver) -> Starlette:
+    async def get_trace(request: Request) -> Response:
+        trace_id = request.path_params["trace_id"]
+        if not TRACE_ID.match(trace_id):
+            return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
+        trace_id = trace_id.lower()
+        tenant = tenant_of(request)
+        try:
+            rows = await reader.rows(
+                "trace_spans", {"tenant": tenant, "trace_id": trace_id, "max_spans": MAX_TRACE_SPANS}
+            )
+        except StoreUnavailable as exc:
+            return error(503, "store_unavailable", str(exc))
+        except StoreError as exc:
+            logger.error("trace lookup failed: %s", exc)
+            return error(500, "store_error", str(exc))
+        timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
+        if timeline is None:
+            return error(404, "trace_not_found", f"no trace {trace_id}")
+        return JSONResponse(timeline)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            rows = await reader.rows("ping", {})
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "store": str(exc)}, status_code=503)
+        if not rows or not next(iter(rows[0].values())):
+            return JSONResponse({"status": "unavailable", "store": "schema missing"}, status_code=503)
+        return JSONResponse({"status": "ok", "store": "reachable"})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error(exc.status_code, "http_error", exc.detail)
+
+    return Starlette(
+        routes=[
+            Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: http_error},
+    )

@@ -1,0 +1,150 @@
+"""Span rows of one trace -> the timeline document served at `GET /api/v1/traces/{id}`.
+
+Pure: takes the rows `sql/trace_spans.sql` returns. The document lists every span once, in
+depth-first order (children by start time) so a client can draw a waterfall top to bottom;
+each span carries its depth, parent and children. Spans whose parent never arrived, and spans
+caught in a parent cycle (malformed input), are shown as roots and flagged `orphan`.
+A span id seen twice (an exporter retry) is shown once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from spanhouse.decode.attributes import typed_map
+from spanhouse.query.reader import Row
+
+NS_PER_MS = 1_000_000
+
+
+def rfc3339_ns(ns: int) -> str:
+    seconds, fraction = divmod(ns, 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:09d}Z"
+
+
+def _ms(ns: int) -> float:
+    return round(ns / NS_PER_MS, 6)
+
+
+def _ai(row: Row) -> dict[str, Any] | None:
+    if not row["Category"] and not row["Convention"]:
+        return None
+    return {
+        "category": row["Category"],
+        "operation": row["Operation"],
+        "provider": row["Provider"],
+        "request_model": row["RequestModel"],
+        "response_model": row["ResponseModel"],
+        "tokens": {
+            "input": row["InputTokens"],
+            "output": row["OutputTokens"],
+            "total": row["TotalTokens"],
+            "cache_read": row["CacheReadTokens"],
+            "cache_write": row["CacheWriteTokens"],
+            "reasoning": row["ReasoningTokens"],
+        },
+        "cost_usd": {"input": row["InputCost"], "output": row["OutputCost"], "total": row["TotalCost"]},
+        "thread_id": row["ThreadId"],
+        "user_id": row["UserId"],
+        "agent": {"name": row["AgentName"], "id": row["AgentId"]},
+        "tool": {"name": row["ToolName"], "call_id": row["ToolCallId"]},
+        "finish_reasons": list(row["FinishReasons"]),
+        "error_type": row["ErrorType"],
+        "request": {"temperature": row["Temperature"], "max_tokens": row["MaxTokens"]},
+        "conventions": list(row["Convention"]),
+    }
+
+
+def _span(row: Row, trace_start: int) -> dict[str, Any]:
+    start = row["StartNs"]
+    return {
+        "span_id": row["SpanId"],
+        "parent_span_id": row["ParentSpanId"] or None,
+        "name": row["SpanName"],
+        "kind": row["SpanKind"],
+        "service": row["ServiceName"],
+        "scope": {"name": row["ScopeName"], "version": row["ScopeVersion"]},
+        "start_time": rfc3339_ns(start),
+        "start_offset_ms": _ms(start - trace_start),
+        "duration_ms": _ms(row["Duration"]),
+        "status": {"code": row["StatusCode"], "message": row["StatusMessage"]},
+        "error": row["StatusCode"] == "Error",
+        "trace_state": row["TraceState"],
+        "ai": _ai(row),
+        "attributes": typed_map(row["SpanAttributes"], row["SpanAttributeTypes"]),
+        "resource": typed_map(row["ResourceAttributes"], row["ResourceAttributeTypes"]),
+        "events": [
+            {"time": rfc3339_ns(t), "offset_ms": _ms(t - trace_start), "name": name, "attributes": attrs}
+            for t, name, attrs in zip(row["EventTimesNs"], row["EventNames"], row["EventAttributes"], strict=True)
+        ],
+        "links": [
+            {"trace_id": trace_id, "span_id": span_id, "attributes": attrs}
+            for trace_id, span_id, attrs in zip(
+                row["LinkTraceIds"], row["LinkSpanIds"], row["LinkAttributes"], strict=True
+            )
+        ],
+    }
+
+
+def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) -> dict[str, Any] | None:
+    """The timeline document, or None when there are no rows."""
+    unique: dict[str, Row] = {}
+    for row in rows:
+        unique.setdefault(row["SpanId"], row)
+    if not unique:
+        return None
+    ordered = sorted(unique.values(), key=lambda r: (r["StartNs"], r["SpanId"]))
+    trace_start = ordered[0]["StartNs"]
+    trace_end = max(r["StartNs"] + r["Duration"] for r in ordered)
+    spans = {r["SpanId"]: _span(r, trace_start) for r in ordered}
+    children: dict[str, list[str]] = {span_id: [] for span_id in spans}
+    roots: list[str] = []
+    for span_id, span in spans.items():
+        parent = span["parent_span_id"]
+        if parent and parent in spans and parent != span_id:
+            children[parent].append(span_id)
+        else:
+            span["orphan"] = bool(parent)
+            roots.append(span_id)
+
+    flat: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def walk(start: str) -> None:
+        # Iterative depth-first walk: a trace can be deeper than Python's recursion limit.
+        stack = [(start, 0)]
+        while stack:
+            span_id, depth = stack.pop()
+            if span_id in seen:
+                continue
+            seen.add(span_id)
+            span = spans[span_id]
+            span.setdefault("orphan", False)
+            span["depth"] = depth
+            span["children"] = children[span_id]
+            flat.append(span)
+            stack.extend((child, depth + 1) for child in reversed(children[span_id]))
+
+    for root in roots:
+        walk(root)
+    for span_id in spans:  # only spans on a parent cycle are still unvisited
+        if span_id not in seen:
+            spans[span_id]["orphan"] = True
+            roots.append(span_id)
+            walk(span_id)
+
+    errors = sum(1 for s in flat if s["error"])
+    return {
+        "trace_id": trace_id,
+        "start_time": rfc3339_ns(trace_start),
+        "duration_ms": _ms(trace_end - trace_start),
+        "span_count": len(flat),
+        "error_count": errors,
+        "services": sorted({s["service"] for s in flat}),
+        "root_span_ids": roots,
+        "orphan_count": sum(1 for s in flat if s["orphan"]),
+        "truncated": truncated,
+        "spans": flat,
+    }

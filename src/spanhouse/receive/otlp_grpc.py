@@ -1,0 +1,84 @@
+"""OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+
+The handler takes the raw request bytes (no grpc-side deserializer) so an undecodable body is
+answered INVALID_ARGUMENT, as OTLP asks, rather than grpc's generic INTERNAL. Overload is
+RESOURCE_EXHAUSTED and a failing store UNAVAILABLE, both with a RetryInfo: as
+`grpc-status-details-bin` (read by the Go collector and most SDKs) and as
+`google.rpc.retryinfo-bin` (read by the Python SDK exporter).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import grpc
+from google.protobuf import any_pb2, duration_pb2
+from google.rpc import error_details_pb2, status_pb2
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
+from spanhouse.receive.ingest import TraceIngest
+
+logger = logging.getLogger(__name__)
+
+TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+STORE_RETRY_AFTER_S = 5.0
+
+Metadata = tuple[tuple[str, str | bytes], ...]
+TenantResolver = Callable[[Metadata], str]
+
+
+def retry_metadata(code: grpc.StatusCode, message: str, retry_after_s: float) -> Metadata:
+    delay = duration_pb2.Duration()
+    delay.FromNanoseconds(int(retry_after_s * 1e9))
+    info = error_details_pb2.RetryInfo(retry_delay=delay)
+    detail = any_pb2.Any()
+    detail.Pack(info)
+    status = status_pb2.Status(code=code.value[0], message=message, details=[detail])
+    return (
+        ("grpc-status-details-bin", status.SerializeToString()),
+        ("google.rpc.retryinfo-bin", info.SerializeToString()),
+    )
+
+
+def trace_service_handler(ingest: TraceIngest, tenant_of: TenantResolver) -> grpc.GenericRpcHandler:
+    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:  # type: ignore[type-arg]
+        try:
+            tenant = tenant_of(tuple(context.invocation_metadata() or ()))
+            outcome = await ingest.export(body, "protobuf", tenant)
+        except DecodeError as exc:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        except Overloaded as exc:
+            code = grpc.StatusCode.RESOURCE_EXHAUSTED
+            await context.abort(code, str(exc), trailing_metadata=retry_metadata(code, str(exc), exc.retry_after_s))
+        except StoreUnavailable as exc:
+            logger.warning("export failed, store unavailable: %s", exc)
+            code = grpc.StatusCode.UNAVAILABLE
+            await context.abort(code, str(exc), trailing_metadata=retry_metadata(code, str(exc), STORE_RETRY_AFTER_S))
+        except StoreError as exc:
+            logger.error("export failed: %s", exc)
+            await context.abort(grpc.StatusCode.INTERNAL, str(exc))
+        response = ExportTraceServiceResponse()
+        if outcome.rejected:
+            response.partial_success.rejected_spans = outcome.rejected
+            response.partial_success.error_message = outcome.message
+        return response.SerializeToString()
+
+    return grpc.method_handlers_generic_handler(
+        TRACE_SERVICE,
+        {"Export": grpc.unary_unary_rpc_method_handler(export)},  # bytes in, bytes out
+    )
+
+
+def create_server(handlers: list[grpc.GenericRpcHandler], max_request_bytes: int) -> grpc.aio.Server:
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", max_request_bytes),
+            ("grpc.max_send_message_length", 64 * 1024 * 1024),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    for handler in handlers:
+        server.add_generic_rpc_handlers((handler,))
+    return server

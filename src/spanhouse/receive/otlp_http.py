@@ -1,0 +1,139 @@
+"""OTLP/HTTP receiver: `POST /v1/traces`, protobuf or JSON, optionally gzip-compressed.
+
+Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans were
+rejected), 400 undecodable body, 413 body too large (checked while reading and again while
+gunzipping, so a gzip bomb is stopped at the limit), 415 other media types or encodings,
+429 / 503 with `Retry-After` when overloaded or the store is down. Error bodies are a
+`google.rpc.Status` in the request's encoding.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Callable
+
+import orjson
+from google.protobuf import json_format
+from google.rpc import status_pb2
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
+from spanhouse.receive.ingest import Encoding, TraceIngest
+
+logger = logging.getLogger(__name__)
+
+MEDIA_TYPES: dict[str, Encoding] = {"application/x-protobuf": "protobuf", "application/json": "json"}
+_CONTENT_TYPE = {"protobuf": "application/x-protobuf", "json": "application/json"}
+# google.rpc.Code values used in Status bodies.
+_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL, _UNIMPLEMENTED = 3, 8, 14, 13, 12
+STORE_RETRY_AFTER_S = 5
+
+TenantResolver = Callable[[Request], str]
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BadMedia(Exception):
+    pass
+
+
+def _status(code: int, message: str, encoding: Encoding, http_status: int,
+            headers: dict[str, str] | None = None) -> Response:
+    status = status_pb2.Status(code=code, message=message)
+    body = (status.SerializeToString() if encoding == "protobuf"
+            else orjson.dumps(json_format.MessageToDict(status)))
+    return Response(body, status_code=http_status, media_type=_CONTENT_TYPE[encoding], headers=headers)
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, gunzipped when so encoded, never holding more than `max_bytes` of it."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise _TooLarge(f"request body of {declared} bytes is over the limit of {max_bytes}")
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "", "gzip"):
+        raise _BadMedia(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    received = 0
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > max_bytes:
+            raise _TooLarge(f"request body is over the limit of {max_bytes} bytes")
+        if inflater is None:
+            parts.append(chunk)
+            continue
+        try:
+            data = inflater.decompress(chunk, max_bytes - size + 1)
+        except zlib.error as exc:
+            raise DecodeError(f"request body is not valid gzip: {exc}") from exc
+        size += len(data)
+        if size > max_bytes or inflater.unconsumed_tail:
+            raise _TooLarge(f"request body is over the limit of {max_bytes} bytes once decompressed")
+        parts.append(data)
+    if inflater is not None:
+        if not inflater.eof:
+            raise DecodeError("request body is truncated gzip")
+        if inflater.unused_data:
+            raise DecodeError("request body has data after the end of the gzip stream")
+    return b"".join(parts)
+
+
+def create_app(ingest: TraceIngest, tenant_of: TenantResolver, max_request_bytes: int) -> Starlette:
+    """The OTLP/HTTP ASGI app.
+
+    Args:
+        ingest: the shared export path.
+        tenant_of: which tenant a request's spans belong to.
+        max_request_bytes: limit on the body, compressed and decompressed.
+    """
+
+    async def export_traces(request: Request) -> Response:
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        encoding = MEDIA_TYPES.get(media)
+        if encoding is None:
+            return _status(_INVALID_ARGUMENT,
+                           f"Content-Type {media or '(none)'!r} is not supported; use application/x-protobuf "
+                           "or application/json", "json", 415)
+        try:
+            tenant = tenant_of(request)
+            body = await read_body(request, max_request_bytes)
+            outcome = await ingest.export(body, encoding, tenant)
+        except _BadMedia as exc:
+            return _status(_INVALID_ARGUMENT, str(exc), encoding, 415)
+        except _TooLarge as exc:
+            return _status(_INVALID_ARGUMENT, str(exc), encoding, 413)
+        except DecodeError as exc:
+            return _status(_INVALID_ARGUMENT, str(exc), encoding, 400)
+        except Overloaded as exc:
+            retry = str(max(1, round(exc.retry_after_s)))
+            return _status(_RESOURCE_EXHAUSTED, str(exc), encoding, 429, {"Retry-After": retry})
+        except StoreUnavailable as exc:
+            logger.warning("export failed, store unavailable: %s", exc)
+            return _status(_UNAVAILABLE, str(exc), encoding, 503, {"Retry-After": str(STORE_RETRY_AFTER_S)})
+        except StoreError as exc:
+            logger.error("export failed: %s", exc)
+            return _status(_INTERNAL, str(exc), encoding, 500)
+        response = ExportTraceServiceResponse()
+        if outcome.rejected:
+            response.partial_success.rejected_spans = outcome.rejected
+            response.partial_success.error_message = outcome.message
+        if encoding == "protobuf":
+            return Response(response.SerializeToString(), media_type=_CONTENT_TYPE["protobuf"])
+        return Response(orjson.dumps(json_format.MessageToDict(response)), media_type=_CONTENT_TYPE["json"])
+
+    async def not_implemented(request: Request) -> Response:
+        return _status(_UNIMPLEMENTED, f"{request.url.path}: spanhouse stores traces only", "json", 404)
+
+    return Starlette(routes=[
+        Route("/v1/traces", export_traces, methods=["POST"]),
+        Route("/v1/metrics", not_implemented, methods=["POST"]),
+    ])

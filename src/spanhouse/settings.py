@@ -1,0 +1,129 @@
+"""Configuration: the only module that reads the environment or the TOML file.
+
+Precedence, lowest to highest: the defaults below, the TOML file named by `--config`
+(top-level keys, the setting names in lower case), then `SPANHOUSE_*` environment variables.
+Every component receives the frozen `Settings` (or the values it needs) through its constructor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spanhouse.errors import ConfigError
+
+ENV_PREFIX = "SPANHOUSE_"
+
+
+def _setting(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    clickhouse_dsn: str = _setting(
+        "chdb://./data",
+        "Where spans are stored. `chdb://PATH` is the embedded engine (a relative PATH is taken from the "
+        "working directory); `http://user:pass@host:8123` or `https://...` is a ClickHouse server.",
+    )
+    clickhouse_database: str = _setting("spanhouse", "Database that holds spanhouse's tables; created if missing.")
+    bind: str = _setting("127.0.0.1", "Address every listener binds to.")
+    otlp_grpc_port: int = _setting(4317, "OTLP/gRPC port (TraceService/Export). 0 picks a free port.")
+    otlp_http_port: int = _setting(4318, "OTLP/HTTP port (POST /v1/traces). 0 picks a free port.")
+    api_port: int = _setting(8318, "Query API port (GET /api/v1/..., /healthz). 0 picks a free port.")
+    batch_max_spans: int = _setting(50_000, "Most spans one ClickHouse insert carries.")
+    flush_interval_ms: int = _setting(
+        50,
+        "Shortest time between the starts of two inserts. An idle server inserts a request at once; under load "
+        "requests that arrive within this interval share one insert (one part on disk).",
+    )
+    queue_max_spans: int = _setting(
+        100_000,
+        "Spans accepted but not yet durable, at most. Past it, exports are refused with a retryable overload "
+        "answer (HTTP 429 / gRPC RESOURCE_EXHAUSTED); this bounds the memory the server uses.",
+    )
+    max_request_bytes: int = _setting(
+        16 * 1024 * 1024,
+        "Largest export request accepted, checked on the bytes received and again after gunzip (HTTP 413).",
+    )
+    write_timeout_s: float = _setting(
+        30.0, "How long an export waits for its spans to become durable before answering 503 / UNAVAILABLE."
+    )
+    default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
+    log_level: str = _setting("INFO", "Python logging level.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str], config_path: str | Path | None = None) -> Settings:
+        """Build settings from defaults, an optional TOML file and the environment.
+
+        Args:
+            environ: usually `os.environ`; tests pass their own mapping.
+            config_path: a TOML file whose top-level keys are setting names.
+        """
+        values: dict[str, Any] = {}
+        if config_path is not None:
+            values.update(_read_toml(Path(config_path)))
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = raw
+        return cls(**{name: _coerce(name, value) for name, value in values.items()})
+
+    def __post_init__(self) -> None:
+        for name in ("otlp_grpc_port", "otlp_http_port", "api_port"):
+            port = getattr(self, name)
+            if not 0 <= port <= 65535:
+                raise ConfigError(f"{name} must be between 0 and 65535, got {port}")
+        for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:
+            raise ConfigError("flush_interval_ms must be >= 0 and write_timeout_s > 0")
+        if not self.default_tenant:
+            raise ConfigError("default_tenant must not be empty")
+
+
+_FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(_FIELD_TYPES))
+    if unknown:
+        raise ConfigError(f"config file {path} has unknown settings: {', '.join(unknown)}")
+    return data
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name not in _FIELD_TYPES:
+        raise ConfigError(f"unknown setting {name}")
+    kind = _FIELD_TYPES[name]
+    try:
+        if kind == "int":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if kind == "float":
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError) as exc:
+        env = ENV_PREFIX + name.upper()
+        raise ConfigError(f"setting {name} ({env}) must be a {kind}, got {value!r}") from exc
+
+
+def documented_settings() -> list[tuple[str, str, Any, str]]:
+    """(setting, environment variable, default, doc) rows, for `spanhouse config` and the README."""
+    return [
+        (f.name, ENV_PREFIX + f.name.upper(), f.default, f.metadata["doc"])
+        for f in dataclasses.fields(Settings)
+    ]

@@ -1,0 +1,86 @@
+"""ClickHouse clients from a DSN, and the mapping of driver errors into spanhouse's tree.
+
+`chdb://PATH` selects the embedded engine (one per process: every client opened on the same
+path shares it); `http(s)://...` a ClickHouse server. Callers get a clickhouse-connect `Client`
+either way, so the rest of spanhouse never asks which one it has.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError, OperationalError
+
+from spanhouse.errors import ConfigError, StoreError, StoreUnavailable
+
+logger = logging.getLogger(__name__)
+
+# ClickHouse error codes worth another try: the server is busy or briefly unable to write.
+RETRYABLE_CODES = frozenset(
+    {
+        159,  # TIMEOUT_EXCEEDED
+        164,  # READONLY (replica lost its keeper session)
+        202,  # TOO_MANY_SIMULTANEOUS_QUERIES
+        209,  # SOCKET_TIMEOUT
+        210,  # NETWORK_ERROR
+        241,  # MEMORY_LIMIT_EXCEEDED
+        242,  # TABLE_IS_READ_ONLY
+        252,  # TOO_MANY_PARTS
+        285,  # TOO_FEW_LIVE_REPLICAS
+        319,  # UNKNOWN_STATUS_OF_INSERT
+        425,  # SYSTEM_ERROR
+    }
+)
+
+
+def resolve_dsn(dsn: str) -> str:
+    """Make a `chdb://relative/path` DSN absolute; other DSNs pass through unchanged."""
+    parsed = urlparse(dsn)
+    if parsed.scheme == "chdb":
+        if parsed.netloc in ("memory", ":memory:"):
+            return dsn
+        path = Path(parsed.netloc + parsed.path).expanduser()
+        return "chdb://" + str(path.resolve())
+    if parsed.scheme in ("http", "https"):
+        return dsn
+    raise ConfigError(f"clickhouse_dsn must start with chdb://, http:// or https://, got {dsn!r}")
+
+
+def is_embedded(dsn: str) -> bool:
+    return urlparse(dsn).scheme == "chdb"
+
+
+def connect(dsn: str, database: str | None = None, **settings: Any) -> Client:
+    """Open a client; the database must already exist when one is named.
+
+    Args:
+        dsn: `chdb://path`, `chdb://memory` or `http(s)://user:password@host:port`.
+        database: the default database of every statement on this client.
+        settings: ClickHouse settings applied to every statement.
+    """
+    try:
+        return clickhouse_connect.get_client(
+            dsn=resolve_dsn(dsn), database=database or "", settings=settings or None,
+            **({} if is_embedded(dsn) else {"connect_timeout": 5, "send_receive_timeout": 60}),
+        )
+    except Exception as exc:
+        raise map_error(exc, "connect to ClickHouse") from exc
+
+
+def map_error(exc: BaseException, doing: str) -> StoreError:
+    """A driver exception as a StoreError (or StoreUnavailable when another try may succeed)."""
+    if isinstance(exc, StoreError):
+        return exc
+    code = getattr(exc, "code", None)
+    name = getattr(exc, "name", None)
+    message = f"cannot {doing}: {exc}"
+    if isinstance(exc, OperationalError) or (code in RETRYABLE_CODES) or isinstance(exc, OSError):
+        return StoreUnavailable(message, code=code, name=name)
+    if isinstance(exc, ClickHouseError):
+        return StoreError(message, code=code, name=name)
+    return StoreError(message)
