@@ -118,7 +118,8 @@ def _coerce(name: str, value: Any) -> Any:
         return str(value)
     except (TypeError, ValueError) as exc:
         env = ENV_PREFIX + name.upper()
-        raise ConfigError(f"setting {name} ({env}) must be a {kind}, got {value!r}") from exc
+        expected = {"int": "an integer", "float": "a number"}.get(str(kind), "a string")
+        raise ConfigError(f"setting {name} ({env}) must be {expected}, got {value!r}") from exc
 
 
 def documented_settings() -> list[tuple[str, str, Any, str]]:

@@ -1,0 +1,133 @@
+"""Shared fixtures: one real chDB engine per test session, a fresh database per test.
+
+chDB hosts one engine per process, on one path, so every in-process test shares the session's
+path and isolates itself by database name. Tests that need a second process (kill -9, restart)
+give that process its own path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from spanhouse.app import BoundPorts, open_store, running
+from spanhouse.settings import Settings
+from spanhouse.store.client import connect
+
+_db_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("chdb")
+
+
+@pytest.fixture
+def settings(chdb_path: Path) -> Settings:
+    """Settings for a fresh database on the session's engine, every port picked by the OS."""
+    return Settings(
+        clickhouse_dsn=f"chdb://{chdb_path}",
+        clickhouse_database=f"t{next(_db_numbers)}_{int(time.time() * 1000) % 10**8}",
+        otlp_grpc_port=0,
+        otlp_http_port=0,
+        api_port=0,
+        flush_interval_ms=5,
+        write_timeout_s=20,
+    )
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Client]:
+    """A client on the migrated, empty test database."""
+    client = open_store(settings)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def query(settings: Settings, store: Client) -> Callable[..., list[tuple[Any, ...]]]:
+    """Run SQL against the test database and return its rows."""
+    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+
+    def run(sql: str, **parameters: Any) -> list[tuple[Any, ...]]:
+        return list(client.query(sql, parameters=parameters).result_rows)
+
+    return run
+
+
+class RunningServer:
+    """spanhouse's full lifespan on its own thread and event loop, as `serve` runs it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ready: Future[BoundPorts] = Future()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        try:
+            async with running(self.settings) as ports:
+                self._ready.set_result(ports)
+                await self._stop.wait()
+        except BaseException as exc:
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            raise
+
+    def __enter__(self) -> RunningServer:
+        self._thread.start()
+        self.ports = self._ready.result(timeout=60)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(60)
+
+    @property
+    def http_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.ports.otlp_http}"
+
+    @property
+    def grpc_endpoint(self) -> str:
+        return f"127.0.0.1:{self.ports.otlp_grpc}"
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.ports.api}"
+
+
+@pytest.fixture
+def server_factory(settings: Settings) -> Iterator[Callable[..., RunningServer]]:
+    started: list[RunningServer] = []
+
+    def start(**overrides: Any) -> RunningServer:
+        values = {name: getattr(settings, name) for name in settings.__slots__}
+        values.update(overrides)
+        server = RunningServer(Settings(**values)).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture
+def server(server_factory: Callable[..., RunningServer]) -> RunningServer:
+    return server_factory()

@@ -1,0 +1,40 @@
+"""Query API: status codes for unknown and malformed trace ids, and health."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import export_request, hex_id, make_span
+
+
+def test_an_unknown_trace_is_404(server):
+    response = httpx.get(f"{server.api}/api/v1/traces/{hex_id(12345)}", timeout=30)
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "trace_not_found")
+
+
+def test_a_malformed_trace_id_is_400(server):
+    response = httpx.get(f"{server.api}/api/v1/traces/not-a-trace-id", timeout=30)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "trace id must be 32 hex characters, got 'not-a-trace-id'"
+
+
+def test_trace_ids_are_matched_case_insensitively(server):
+    body = export_request(make_span(trace=0xABC)).SerializeToString()
+    httpx.post(server.http_endpoint + "/v1/traces", content=body,
+               headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()
+    assert httpx.get(f"{server.api}/api/v1/traces/{hex_id(0xABC).upper()}", timeout=30).status_code == 200
+
+
+def test_a_trace_sent_in_several_requests_is_one_timeline(server):
+    for span in (make_span(trace=9, span=2, parent=1, start_ns=2_000_000_000_000_000_000),
+                 make_span(trace=9, span=1, start_ns=1_999_999_999_000_000_000, duration_ns=5_000_000_000)):
+        httpx.post(server.http_endpoint + "/v1/traces", content=export_request(span).SerializeToString(),
+                   headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()
+    doc = httpx.get(f"{server.api}/api/v1/traces/{hex_id(9)}", timeout=30).json()
+    assert [(s["span_id"], s["depth"], s["start_offset_ms"]) for s in doc["spans"]] == [
+        (hex_id(1, 8), 0, 0.0), (hex_id(2, 8), 1, 1000.0)]
+
+
+def test_healthz_reports_a_reachable_store(server):
+    response = httpx.get(f"{server.api}/healthz", timeout=30)
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "store": "reachable"})

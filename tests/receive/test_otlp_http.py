@@ -1,0 +1,168 @@
+"""OTLP/HTTP: the official exporter end to end, OTLP/JSON, gzip, and every bad input's status code."""
+
+from __future__ import annotations
+
+import gzip
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import orjson
+import pytest
+from google.rpc import status_pb2
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from tests.factories import BASE_NS, export_request, hex_id, llm_span, make_span
+
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+
+
+def post(server, body, headers=PROTOBUF):
+    return httpx.post(server.http_endpoint + "/v1/traces", content=body, headers=headers, timeout=30)
+
+
+def timeline(server, trace_id):
+    return httpx.get(f"{server.api}/api/v1/traces/{trace_id}", timeout=30)
+
+
+def test_spans_from_the_official_http_exporter_come_back_as_a_timeline(server):
+    provider = TracerProvider(resource=Resource.create({"service.name": "agent"}))
+    provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=server.http_endpoint + "/v1/traces")))
+    tracer = provider.get_tracer("tests.http")
+    with tracer.start_as_current_span("invoke_agent helper", start_time=BASE_NS,
+                                      attributes={"gen_ai.operation.name": "invoke_agent",
+                                                  "gen_ai.agent.name": "helper"}, end_on_exit=False) as root:
+        llm = tracer.start_span("chat gpt-4o", kind=SpanKind.CLIENT, start_time=BASE_NS + 10_000_000, attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 11,
+            "gen_ai.usage.output_tokens": 4, "gen_ai.request.temperature": 0.5})
+        llm.add_event("gen_ai.choice", {"index": 0}, timestamp=BASE_NS + 20_000_000)
+        llm.end(end_time=BASE_NS + 60_000_000)
+        tool = tracer.start_span("execute_tool search", start_time=BASE_NS + 70_000_000,
+                                 attributes={"gen_ai.tool.name": "search", "gen_ai.operation.name": "execute_tool"})
+        tool.set_status(Status(StatusCode.ERROR, "search backend down"))
+        tool.end(end_time=BASE_NS + 95_000_000)
+        trace_id = format(root.get_span_context().trace_id, "032x")
+    root.end(end_time=BASE_NS + 100_000_000)
+    provider.shutdown()
+
+    response = timeline(server, trace_id)
+    assert response.status_code == 200
+    doc = response.json()
+    assert (doc["trace_id"], doc["span_count"], doc["duration_ms"], doc["error_count"]) == (trace_id, 3, 100.0, 1)
+    root_span, llm_doc, tool_doc = doc["spans"]
+    assert [(s["name"], s["depth"], s["start_offset_ms"], s["duration_ms"]) for s in doc["spans"]] == [
+        ("invoke_agent helper", 0, 0.0, 100.0), ("chat gpt-4o", 1, 10.0, 50.0), ("execute_tool search", 1, 70.0, 25.0)]
+    assert root_span["children"] == [llm_doc["span_id"], tool_doc["span_id"]]
+    assert llm_doc["parent_span_id"] == root_span["span_id"] and llm_doc["kind"] == "Client"
+    assert llm_doc["attributes"] == {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o",
+                                     "gen_ai.usage.input_tokens": 11, "gen_ai.usage.output_tokens": 4,
+                                     "gen_ai.request.temperature": 0.5}
+    assert llm_doc["ai"]["tokens"] == {"input": 11, "output": 4, "total": 15, "cache_read": None,
+                                       "cache_write": None, "reasoning": None}
+    assert (llm_doc["ai"]["category"], llm_doc["ai"]["request"]["temperature"]) == ("LLM", 0.5)
+    assert llm_doc["events"] == [{"time": "2025-11-22T08:26:40.020000000Z", "offset_ms": 20.0,
+                                  "name": "gen_ai.choice", "attributes": {"index": "0"}}]
+    assert (tool_doc["status"], tool_doc["error"]) == ({"code": "Error", "message": "search backend down"}, True)
+    assert (root_span["service"], root_span["resource"]["service.name"]) == ("agent", "agent")
+    assert root_span["ai"]["agent"] == {"name": "helper", "id": ""}
+
+
+def test_otlp_json_is_accepted_and_answered_in_json(server):
+    body = orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": hex_id(77), "spanId": hex_id(1, 8), "name": "json-span", "kind": 3,
+        "startTimeUnixNano": str(BASE_NS), "endTimeUnixNano": str(BASE_NS + 2_000_000)}]}]}]})
+    response = post(server, body, {"Content-Type": "application/json"})
+    assert (response.status_code, response.headers["content-type"], response.json()) == (200, "application/json", {})
+    assert timeline(server, hex_id(77)).json()["spans"][0]["name"] == "json-span"
+
+
+def test_gzip_bodies_are_accepted(server):
+    body = gzip.compress(export_request(llm_span(trace=5)).SerializeToString())
+    response = post(server, body, {**PROTOBUF, "Content-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert ExportTraceServiceResponse.FromString(response.content) == ExportTraceServiceResponse()
+    assert timeline(server, hex_id(5)).json()["span_count"] == 1
+
+
+def test_invalid_spans_are_rejected_while_their_neighbours_are_stored(server):
+    bad = make_span(trace=6, span=1, name="bad")
+    bad.trace_id = b"\x01" * 7
+    response = post(server, export_request(bad, make_span(trace=6, span=2, name="good")).SerializeToString())
+    assert response.status_code == 200
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_spans == 1
+    assert "trace_id must be 16 bytes" in answer.partial_success.error_message
+    assert [s["name"] for s in timeline(server, hex_id(6)).json()["spans"]] == ["good"]
+
+
+def test_json_partial_success_names_the_bad_id(server):
+    body = orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [
+        {"traceId": "zz", "spanId": hex_id(1, 8), "name": "bad", "startTimeUnixNano": str(BASE_NS)},
+        {"traceId": hex_id(8), "spanId": hex_id(2, 8), "name": "good", "startTimeUnixNano": str(BASE_NS)},
+    ]}]}]})
+    response = post(server, body, {"Content-Type": "application/json"})
+    assert response.json() == {"partialSuccess": {
+        "rejectedSpans": "1", "errorMessage": "1 span(s) rejected: span 'bad': traceId 'zz' is not a hex string"}}
+    assert timeline(server, hex_id(8)).status_code == 200
+
+
+def status_of(response):
+    return status_pb2.Status.FromString(response.content)
+
+
+@pytest.mark.parametrize(("body", "headers", "code", "message"), [
+    (b"\x0a\xff\xff\xff garbage", PROTOBUF, 400, "not a protobuf ExportTraceServiceRequest"),
+    (b"definitely not gzip", {**PROTOBUF, "Content-Encoding": "gzip"}, 400, "not valid gzip"),
+    (gzip.compress(b"x" * 100)[:-8], {**PROTOBUF, "Content-Encoding": "gzip"}, 400, "truncated gzip"),
+    (b"{}", {**PROTOBUF, "Content-Encoding": "br"}, 415, "Content-Encoding 'br' is not supported"),
+])
+def test_bad_protobuf_requests_get_a_status_naming_the_problem(server, body, headers, code, message):
+    response = post(server, body, headers)
+    assert response.status_code == code
+    assert response.headers["content-type"] == "application/x-protobuf"
+    assert message in status_of(response).message
+
+
+def test_other_media_types_get_415(server):
+    response = post(server, b"hello", {"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert "Content-Type 'text/plain' is not supported" in response.json()["message"]
+
+
+def test_bad_json_gets_400_in_json(server):
+    response = post(server, b"{oops", {"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert "not valid JSON" in response.json()["message"]
+
+
+def test_bodies_over_the_limit_get_413_before_and_after_gunzip(server_factory):
+    server = server_factory(max_request_bytes=64 * 1024)
+    assert post(server, b"\x00" * (65 * 1024)).status_code == 413
+    bomb = gzip.compress(b"\x00" * (10 * 1024 * 1024))  # 10 KiB on the wire, 10 MiB inflated
+    assert len(bomb) < 64 * 1024
+    response = post(server, bomb, {**PROTOBUF, "Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    assert "once decompressed" in status_of(response).message
+
+    def chunks():
+        for _ in range(80):
+            yield b"\x00" * 1024
+    streamed = httpx.post(server.http_endpoint + "/v1/traces", content=chunks(), headers=PROTOBUF, timeout=30)
+    assert streamed.status_code == 413
+
+
+def test_a_full_queue_answers_429_with_retry_after(server_factory):
+    server = server_factory(queue_max_spans=2, flush_interval_ms=3000)
+    assert post(server, export_request(make_span(trace=1)).SerializeToString()).status_code == 200
+    # The next insert waits out the flush interval, so these six queue together: two fit.
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(
+            lambda t: post(server, export_request(make_span(trace=t)).SerializeToString()), range(10, 16)))
+    assert sorted(r.status_code for r in responses) == [200, 200, 429, 429, 429, 429]
+    refused = next(r for r in responses if r.status_code == 429)
+    assert refused.headers["retry-after"] == "1"
+    assert "ingest queue is full" in status_of(refused).message

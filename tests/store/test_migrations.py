@@ -1,0 +1,45 @@
+"""Migrations: applied once, recorded, idempotent; the writer's column list matches the table."""
+
+from __future__ import annotations
+
+from spanhouse.app import INSERT_COLUMNS
+from spanhouse.store import migrations
+
+
+def test_every_migration_is_recorded_and_a_second_run_changes_nothing(store, query):
+    names = [m.name for m in migrations.load_migrations()]
+    assert query("SELECT name FROM schema_migrations ORDER BY version") == [(n,) for n in names]
+    tables_before = query("SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()")
+
+    assert migrations.migrate(store) == []
+
+    assert query("SELECT count() FROM schema_migrations") == [(len(names),)]
+    assert query("SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()") \
+        == tables_before
+
+
+def test_the_schema_has_the_exporter_tables(query):
+    tables = {name for (name,) in query("SELECT name FROM system.tables WHERE database = currentDatabase()")}
+    assert {"otel_traces", "otel_traces_trace_id_ts", "otel_traces_trace_id_ts_mv", "schema_migrations"} <= tables
+
+
+def test_the_insert_column_list_matches_describe_table(query):
+    described = [name for name, *_ in query("DESCRIBE TABLE otel_traces")]
+    assert sorted(INSERT_COLUMNS) == sorted(described)
+
+
+def test_exporter_columns_keep_the_exporter_types(query):
+    types = dict((name, type_) for name, type_, *_ in query("DESCRIBE TABLE otel_traces"))
+    assert {name: types[name] for name in ("Timestamp", "TraceId", "SpanKind", "SpanAttributes", "Duration",
+                                            "StatusCode", "Events.Timestamp", "Links.Attributes")} == {
+        "Timestamp": "DateTime64(9)", "TraceId": "String", "SpanKind": "LowCardinality(String)",
+        "SpanAttributes": "Map(LowCardinality(String), String)", "Duration": "UInt64",
+        "StatusCode": "LowCardinality(String)", "Events.Timestamp": "Array(DateTime64(9))",
+        "Links.Attributes": "Array(Map(LowCardinality(String), String))",
+    }
+
+
+def test_every_column_has_a_comment(query):
+    missing = query("SELECT table, name FROM system.columns WHERE database = currentDatabase() "
+                    "AND table IN ('otel_traces', 'otel_traces_trace_id_ts') AND comment = ''")
+    assert missing == []

@@ -1,0 +1,46 @@
+"""Settings: defaults, TOML file, environment on top, and clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from spanhouse.errors import ConfigError
+from spanhouse.settings import Settings, documented_settings
+
+
+def test_defaults_are_the_documented_ones():
+    settings = Settings.from_env({})
+    assert (settings.clickhouse_dsn, settings.bind, settings.otlp_grpc_port, settings.otlp_http_port,
+            settings.api_port) == ("chdb://./data", "127.0.0.1", 4317, 4318, 8318)
+
+
+def test_environment_beats_the_toml_file(tmp_path):
+    config = tmp_path / "spanhouse.toml"
+    config.write_text('api_port = 9000\nbind = "0.0.0.0"\nflush_interval_ms = 10\n')
+    settings = Settings.from_env({"SPANHOUSE_API_PORT": "9100"}, config)
+    assert (settings.api_port, settings.bind, settings.flush_interval_ms) == (9100, "0.0.0.0", 10)
+
+
+@pytest.mark.parametrize(("environ", "message"), [
+    ({"SPANHOUSE_API_PORT": "eighty"}, "api_port (SPANHOUSE_API_PORT) must be an integer, got 'eighty'"),
+    ({"SPANHOUSE_OTLP_HTTP_PORT": "70000"}, "otlp_http_port must be between 0 and 65535"),
+    ({"SPANHOUSE_QUEUE_MAX_SPANS": "0"}, "queue_max_spans must be positive"),
+])
+def test_bad_values_name_the_setting(environ, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        Settings.from_env(environ)
+
+
+def test_unknown_keys_in_the_file_are_refused(tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("api_prot = 1\n")
+    with pytest.raises(ConfigError, match="unknown settings: api_prot"):
+        Settings.from_env({}, config)
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = [env for _, env, _, _ in documented_settings() if env not in readme]
+    assert missing == []
