@@ -64,7 +64,7 @@ def test_a_span_with_a_non_hex_id_is_taken_out_and_reported():
 
 
 def test_a_base64_trace_id_is_rejected_by_length():
-    request, rejected, _ = parse_traces(body(json_span(traceId="W47/95gDgQPSabYzgT/GDA==")))
+    _, rejected, _ = parse_traces(body(json_span(traceId="W47/95gDgQPSabYzgT/GDA==")))
     assert rejected == 1
 
 

@@ -43,7 +43,7 @@ def retry_metadata(code: grpc.StatusCode, message: str, retry_after_s: float) ->
 
 
 def trace_service_handler(ingest: TraceIngest, tenant_of: TenantResolver) -> grpc.GenericRpcHandler:
-    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:  # type: ignore[type-arg]
+    async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:
             tenant = tenant_of(tuple(context.invocation_metadata() or ()))
             outcome = await ingest.export(body, "protobuf", tenant)
@@ -63,7 +63,8 @@ def trace_service_handler(ingest: TraceIngest, tenant_of: TenantResolver) -> grp
         if outcome.rejected:
             response.partial_success.rejected_spans = outcome.rejected
             response.partial_success.error_message = outcome.message
-        return response.SerializeToString()
+        serialized: bytes = response.SerializeToString()
+        return serialized
 
     return grpc.method_handlers_generic_handler(
         TRACE_SERVICE,

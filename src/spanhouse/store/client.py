@@ -63,10 +63,10 @@ def connect(dsn: str, database: str | None = None, **settings: Any) -> Client:
         database: the default database of every statement on this client.
         settings: ClickHouse settings applied to every statement.
     """
+    transport: dict[str, Any] = {} if is_embedded(dsn) else {"connect_timeout": 5, "send_receive_timeout": 60}
     try:
         return clickhouse_connect.get_client(
-            dsn=resolve_dsn(dsn), database=database or "", settings=settings or None,
-            **({} if is_embedded(dsn) else {"connect_timeout": 5, "send_receive_timeout": 60}),
+            dsn=resolve_dsn(dsn), database=database or "", settings=settings or None, **transport
         )
     except Exception as exc:
         raise map_error(exc, "connect to ClickHouse") from exc

@@ -1,0 +1,328 @@
+"""`make bench`: ingest throughput, ack latency and trace lookups against a real `spanhouse serve`.
+
+Phases, each against a server on a fresh temporary store:
+  1. in-process CPU cost: decode only, and decode + normalise, of the pre-encoded requests;
+  2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders) and over OTLP/gRPC;
+  3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation;
+  4. trace lookups through the query API over the ingested traces;
+  5. durability check: rows in ClickHouse == spans acknowledged; bytes on disk per span;
+  6. lookups again after loading `--lookup-spans` synthetic spans straight into ClickHouse.
+The load generator shares the machine's 2 cores with the server; figures are what this machine
+gives, and ratios within one run are the thing to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
+
+from spanhouse.decode.traces import decode_spans, parse_protobuf
+from spanhouse.receive.ingest import decode_request
+
+EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+DATABASE = "spanhouse"
+SPANS_PER_TRACE = 7
+
+
+def _kv(key: str, value: str | int | float) -> KeyValue:
+    if isinstance(value, str):
+        return KeyValue(key=key, value=AnyValue(string_value=value))
+    if isinstance(value, int):
+        return KeyValue(key=key, value=AnyValue(int_value=value))
+    return KeyValue(key=key, value=AnyValue(double_value=value))
+
+
+def ai_request(rng: random.Random, traces: int, now_ns: int) -> tuple[ExportTraceServiceRequest, list[str]]:
+    """`traces` agent turns of 7 spans: agent, 3 LLM calls with ~0.5 KB of text, 2 tools, 1 retrieval."""
+    spans: list[Span] = []
+    trace_ids = []
+    for _ in range(traces):
+        trace_id = rng.getrandbits(128).to_bytes(16, "big")
+        trace_ids.append(trace_id.hex())
+        root = rng.getrandbits(64).to_bytes(8, "big")
+        start = now_ns - rng.randint(0, 60_000_000_000)
+        conversation = f"thread-{rng.randint(0, 5000)}"
+        spans.append(Span(trace_id=trace_id, span_id=root, name="invoke_agent planner", kind=Span.SPAN_KIND_INTERNAL,
+                          start_time_unix_nano=start, end_time_unix_nano=start + 4_000_000_000, attributes=[
+                              _kv("gen_ai.operation.name", "invoke_agent"), _kv("gen_ai.agent.name", "planner"),
+                              _kv("gen_ai.conversation.id", conversation)]))
+        for step in range(6):
+            kind = ("llm", "tool", "llm", "retrieval", "tool", "llm")[step]
+            begin = start + step * 600_000_000
+            attrs = {
+                "llm": [_kv("gen_ai.operation.name", "chat"), _kv("gen_ai.provider.name", "openai"),
+                        _kv("gen_ai.request.model", "gpt-4o"), _kv("gen_ai.response.model", "gpt-4o-2024-08-06"),
+                        _kv("gen_ai.usage.input_tokens", rng.randint(200, 3000)),
+                        _kv("gen_ai.usage.output_tokens", rng.randint(10, 400)), _kv("gen_ai.request.temperature", 0.2),
+                        _kv("gen_ai.conversation.id", conversation),
+                        _kv("gen_ai.input.messages", "user: " + "".join(rng.choices("abcdefgh ijklmnop", k=380))),
+                        _kv("gen_ai.output.messages", "assistant: " + "".join(rng.choices("qrstuv wxyz", k=120)))],
+                "tool": [_kv("gen_ai.operation.name", "execute_tool"), _kv("gen_ai.tool.name", "search_orders"),
+                         _kv("gen_ai.tool.call.id", f"call_{rng.getrandbits(48):012x}")],
+                "retrieval": [_kv("gen_ai.operation.name", "retrieval"), _kv("gen_ai.data_source.id", "kb"),
+                              _kv("gen_ai.retrieval.query.text", "refund policy for damaged goods")],
+            }[kind]
+            spans.append(Span(trace_id=trace_id, span_id=rng.getrandbits(64).to_bytes(8, "big"), parent_span_id=root,
+                              name=f"{kind} step", kind=Span.SPAN_KIND_CLIENT, start_time_unix_nano=begin,
+                              end_time_unix_nano=begin + rng.randint(50, 550) * 1_000_000, attributes=attrs))
+    request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(
+        resource=Resource(attributes=[_kv("service.name", "bench-agent"), _kv("service.version", "2.1.0")]),
+        scope_spans=[ScopeSpans(scope=InstrumentationScope(name="bench", version="1"), spans=spans)])])
+    return request, trace_ids
+
+
+@dataclass
+class Phase:
+    name: str
+    spans: int = 0
+    requests: int = 0
+    refused: int = 0
+    latencies: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def rate(self) -> float:
+        return self.spans / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, float]:
+    status = int((await reader.readline()).split()[1])
+    length, retry_after = 0, 0.0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "retry-after":
+            retry_after = float(value)
+    await reader.readexactly(length)
+    return status, retry_after
+
+
+async def http_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, senders: int,
+                    pace_rps: float | None = None) -> Phase:
+    phase = Phase("OTLP/HTTP" + (" paced" if pace_rps else ""))
+    deadline = time.perf_counter() + seconds
+    cycle = itertools.cycle(bodies)
+    interval = senders / pace_rps if pace_rps else 0.0
+
+    async def sender() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        next_at = time.perf_counter() + random.uniform(0, interval)
+        while time.perf_counter() < deadline:
+            if interval:
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
+            body, count = next(cycle)
+            head = (f"POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-protobuf\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+            started = time.perf_counter()
+            writer.write(head + body)
+            await writer.drain()
+            status, retry_after = await _read_response(reader)
+            if status == 200:
+                phase.latencies.append(time.perf_counter() - started)
+                phase.spans += count
+                phase.requests += 1
+            else:
+                phase.refused += 1
+                await asyncio.sleep(min(retry_after, 0.2) or 0.05)
+        writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(senders)))
+    phase.seconds = time.perf_counter() - began
+    return phase
+
+
+async def grpc_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, senders: int) -> Phase:
+    phase = Phase("OTLP/gRPC")
+    deadline = time.perf_counter() + seconds
+    cycle = itertools.cycle(bodies)
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        export = channel.unary_unary(EXPORT)
+
+        async def sender() -> None:
+            while time.perf_counter() < deadline:
+                body, count = next(cycle)
+                started = time.perf_counter()
+                try:
+                    await export(body, timeout=60)
+                except grpc.aio.AioRpcError:
+                    phase.refused += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                phase.latencies.append(time.perf_counter() - started)
+                phase.spans += count
+                phase.requests += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        phase.seconds = time.perf_counter() - began
+    return phase
+
+
+class Server:
+    def __init__(self, data: Path, workdir: Path) -> None:
+        ports_file = workdir / f"ports-{time.monotonic_ns()}.json"
+        env = {**os.environ, "SPANHOUSE_CLICKHOUSE_DSN": f"chdb://{data}", "SPANHOUSE_OTLP_GRPC_PORT": "0",
+               "SPANHOUSE_OTLP_HTTP_PORT": "0", "SPANHOUSE_API_PORT": "0", "SPANHOUSE_LOG_LEVEL": "WARNING"}
+        self.process = subprocess.Popen([sys.executable, "-m", "spanhouse", "serve", "--ports-file", str(ports_file)],
+                                        env=env, stdout=subprocess.DEVNULL)
+        while not ports_file.exists():
+            if self.process.poll() is not None:
+                raise SystemExit("spanhouse failed to start")
+            time.sleep(0.05)
+        self.ports = json.loads(ports_file.read_text())
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(120)
+
+
+def lookups(api_port: int, trace_ids: list[str], count: int, expect_spans: int | None) -> Phase:
+    phase = Phase("trace lookup")
+    sample = random.Random(7).sample(trace_ids, min(count, len(trace_ids)))
+    with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=60) as client:
+        for trace_id in sample:
+            started = time.perf_counter()
+            response = client.get(f"/api/v1/traces/{trace_id}")
+            phase.latencies.append(time.perf_counter() - started)
+            if response.status_code != 200 or (expect_spans and response.json()["span_count"] != expect_spans):
+                phase.refused += 1
+            phase.requests += 1
+    return phase
+
+
+def chdb_task(*args: str) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.chdb_tasks", *args], check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def cpu_cost(bodies: list[tuple[bytes, int]]) -> tuple[float, float]:
+    spans = sum(count for _, count in bodies)
+    started = time.perf_counter()
+    for body, _ in bodies:
+        decode_spans(parse_protobuf(body), "t")
+    decode_only = spans / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for body, _ in bodies:
+        decode_request(body, "protobuf", "t")
+    return decode_only, spans / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=20, help="length of each load phase (default 20)")
+    parser.add_argument("--senders", type=int, default=8, help="concurrent senders per transport (default 8)")
+    parser.add_argument("--traces-per-request", type=int, default=73, help="7 spans each (default 73: 511 spans)")
+    parser.add_argument("--lookup-spans", type=int, default=10_000_000,
+                        help="synthetic spans loaded for the large lookup phase; 0 skips it (default 10M)")
+    args = parser.parse_args()
+
+    rng = random.Random(1)
+    now = time.time_ns()
+    bodies, trace_ids = [], []
+    for _ in range(120):
+        request, ids = ai_request(rng, args.traces_per_request, now)
+        bodies.append((request.SerializeToString(), len(ids) * SPANS_PER_TRACE))
+        trace_ids.extend(ids)
+    wire = sum(len(b) for b, _ in bodies) / sum(c for _, c in bodies)
+    print(f"load: {len(bodies)} distinct requests of {bodies[0][1]} AI spans, {wire:.0f} B/span on the wire, "
+          f"sent in a cycle ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
+    decode_only, with_normalise = cpu_cost(bodies[:40])
+
+    results: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="spanhouse-bench-") as tmp:
+        workdir = Path(tmp)
+        data = workdir / "data"
+        server = Server(data, workdir)
+        try:
+            http = asyncio.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
+            grpc_phase = asyncio.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
+            paced = asyncio.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders,
+                                          pace_rps=http.requests / http.seconds / 2))
+            look = lookups(server.ports["api"], trace_ids[: len(trace_ids)], 500, SPANS_PER_TRACE)
+            rss = server.peak_rss_mb()
+        finally:
+            server.stop()
+        acked = http.spans + grpc_phase.spans + paced.spans
+        stored = chdb_task("disk", str(data), DATABASE)
+
+        results += [
+            ("decode only, in process (1 core)", f"{decode_only:,.0f} spans/s"),
+            ("decode + normalise, in process (1 core)",
+             f"{with_normalise:,.0f} spans/s (normalise = {100 * (1 - with_normalise / decode_only):.0f}% of it)"),
+        ]
+        for phase in (http, grpc_phase, paced):
+            results.append((f"{phase.name}: acknowledged = durable",
+                            f"{phase.rate():,.0f} spans/s, ack p50 {phase.pct(0.5):.0f} ms / p99 "
+                            f"{phase.pct(0.99):.0f} ms, {phase.refused} retryable refusals"))
+        results += [
+            ("rows in ClickHouse vs spans acknowledged",
+             f"{stored['rows']:,} vs {acked:,} ({'ok' if stored['rows'] >= acked else 'MISSING SPANS'})"),
+            ("bytes on disk per span (before merges settle)", f"{stored['bytes'] / max(1, stored['rows']):.0f} B"),
+            (f"trace lookup over HTTP, {stored['rows'] / 1e6:.1f}M spans stored",
+             f"p50 {look.pct(0.5):.1f} ms / p99 {look.pct(0.99):.1f} ms ({look.refused} wrong)"),
+            ("server peak RSS during ingest", f"{rss:,.0f} MB"),
+        ]
+        if args.lookup_spans:
+            generated = chdb_task("generate", str(data), DATABASE, str(args.lookup_spans))
+            server = Server(data, workdir)
+            try:
+                synthetic_ids = [_synthetic_trace_id(n) for n in random.Random(3).sample(
+                    range(args.lookup_spans // SPANS_PER_TRACE), 500)]
+                lookups(server.ports["api"], synthetic_ids, 20, None)  # warm the caches
+                big = lookups(server.ports["api"], synthetic_ids, 500, SPANS_PER_TRACE)
+            finally:
+                server.stop()
+            total = chdb_task("disk", str(data), DATABASE)
+            results += [
+                (f"synthetic load of {args.lookup_spans / 1e6:.0f}M spans inside ClickHouse",
+                 f"{generated['seconds']:.0f} s"),
+                (f"trace lookup over HTTP, {total['rows'] / 1e6:.1f}M spans stored",
+                 f"p50 {big.pct(0.5):.1f} ms / p99 {big.pct(0.99):.1f} ms ({big.refused} wrong)"),
+            ]
+    width = max(len(name) for name, _ in results)
+    print()
+    for name, value in results:
+        print(f"{name:<{width}}  {value}")
+
+
+def _synthetic_trace_id(trace_number: int) -> str:
+    import hashlib
+
+    return hashlib.md5(f"trace-{trace_number}".encode()).hexdigest()
+
+
+if __name__ == "__main__":
+    main()
