@@ -22,12 +22,11 @@ _SPAN_ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 _LINK_ID_FIELDS = ("traceId", "spanId")
 
 
-def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, int, list[str]]:
+def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, list[str]]:
     """Decode an OTLP/JSON traces body.
 
     Returns:
-        The request (without the spans that had malformed ids), how many spans were taken
-        out, and one message per problem found.
+        The request without the spans that had malformed ids, and one message per span taken out.
 
     Raises:
         DecodeError: the body is not JSON, or not an ExportTraceServiceRequest.
@@ -39,7 +38,6 @@ def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, int, list[str]
     if not isinstance(document, dict):
         raise DecodeError("request body must be a JSON object (ExportTraceServiceRequest)")
     problems: list[str] = []
-    rejected = 0
     for resource_spans in _list(document, "resourceSpans", "resource_spans"):
         for scope_spans in _list(resource_spans, "scopeSpans", "scope_spans"):
             spans = _list(scope_spans, "spans")
@@ -49,7 +47,6 @@ def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, int, list[str]
                 if problem is None:
                     kept.append(span)
                 else:
-                    rejected += 1
                     problems.append(problem)
             if isinstance(scope_spans, dict) and len(kept) != len(spans):
                 scope_spans["spans"] = kept
@@ -58,7 +55,7 @@ def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, int, list[str]
         json_format.ParseDict(document, request, ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise DecodeError(f"request body is not an OTLP ExportTraceServiceRequest: {exc}") from exc
-    return request, rejected, problems
+    return request, problems
 
 
 def _list(parent: Any, *keys: str) -> list[Any]:

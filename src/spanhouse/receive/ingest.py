@@ -37,10 +37,9 @@ def decode_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
     """Bytes of an ExportTraceServiceRequest -> a normalised batch (pure; raises DecodeError)."""
     batch = empty_batch()
     if encoding == "json":
-        request, rejected, problems = otlp_json.parse_traces(body)
+        request, problems = otlp_json.parse_traces(body)
         for problem in problems:
             batch.reject(problem)
-        batch.rejected += rejected - len(problems)
     else:
         request = parse_protobuf(body)
     decode_spans(request, tenant, batch)
