@@ -41,6 +41,7 @@ def settings(chdb_path: Path) -> Settings:
         otlp_http_port=0,
         api_port=0,
         flush_interval_ms=5,
+        decode_processes=0,
         write_timeout_s=20,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -26,9 +27,11 @@ from spanhouse.query import api
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
 from spanhouse.receive.ingest import TraceIngest
+from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.settings import Settings
 from spanhouse.store import migrations
 from spanhouse.store.client import connect
+from spanhouse.store.native import TableLayout
 from spanhouse.store.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
@@ -120,6 +123,13 @@ async def _serve_grpc(ingest: TraceIngest, settings: Settings, tenant: str) -> A
         await server.stop(grace=5)
 
 
+def _encode_pool(settings: Settings, layout: TableLayout) -> ThreadEncodePool | ProcessEncodePool:
+    processes = settings.decode_processes
+    if processes == 0:
+        return ThreadEncodePool(layout)
+    return ProcessEncodePool(layout, processes if processes > 0 else (os.cpu_count() or 1))
+
+
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     """Run spanhouse until the context exits; yields the ports it bound."""
@@ -129,15 +139,19 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(reader_client.close)
 
+        layout = await asyncio.to_thread(TableLayout.read, writer_client, TRACES_TABLE, INSERT_COLUMNS)
         writer = BatchWriter(
-            writer_client, TRACES_TABLE, INSERT_COLUMNS,
+            writer_client, layout,
             batch_max_spans=settings.batch_max_spans,
             flush_interval_s=settings.flush_interval_ms / 1000,
             queue_max_spans=settings.queue_max_spans,
             retry_deadline_s=settings.write_timeout_s,
         )
         stack.enter_context(writer)
-        ingest = TraceIngest(writer, write_timeout_s=settings.write_timeout_s)
+        # Entering a process pool waits for its workers to import spanhouse: off the event loop.
+        pool = _encode_pool(settings, layout)
+        await asyncio.to_thread(stack.enter_context, pool)
+        ingest = TraceIngest(writer, pool, write_timeout_s=settings.write_timeout_s)
         tenant = settings.default_tenant
 
         def tenant_of(_request: Any) -> str:

@@ -8,17 +8,23 @@ from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE
 from spanhouse.decode.traces import decode_spans
 from spanhouse.errors import Overloaded, StoreError
 from spanhouse.normalise.spans import normalise_batch
+from spanhouse.store.native import NativeBlock, NativeEncoder, TableLayout
 from spanhouse.store.writer import BatchWriter
 from tests.factories import export_request, make_span
 
+_layouts: dict[int, TableLayout] = {}
+
 
 def batch_of(n, trace=1, tenant="t"):
+    """A Native block of `n` spans of one trace, encoded the way the decode workers do."""
     spans = [make_span(trace=trace, span=i + 1, name=f"s{i}") for i in range(n)]
-    return normalise_batch(decode_spans(export_request(*spans), tenant))
+    batch = normalise_batch(decode_spans(export_request(*spans), tenant))
+    return NativeEncoder(_layouts[0]).encode(batch.columns)
 
 
 def writer(store, **options):
-    return BatchWriter(store, TRACES_TABLE, INSERT_COLUMNS, **options)
+    _layouts[0] = TableLayout.read(store, TRACES_TABLE, INSERT_COLUMNS)
+    return BatchWriter(store, _layouts[0], **options)
 
 
 def test_a_future_completes_only_after_the_rows_are_queryable(store, query):
@@ -48,8 +54,7 @@ def test_a_full_queue_refuses_at_once(store):
 
 
 def test_a_bad_batch_fails_alone(store, query):
-    bad = batch_of(1, trace=2)
-    bad.columns["Duration"] = [-1]  # not a UInt64: ClickHouse refuses the whole insert
+    bad = NativeBlock(b"not a Native block", 1)  # ClickHouse refuses a grouped insert that holds it
     with writer(store, flush_interval_s=0.5) as w:
         w.submit(batch_of(1, trace=1)).result(timeout=20)
         good_before, bad_future, good_after = (w.submit(b) for b in (batch_of(2, trace=3), bad, batch_of(2, trace=4)))

@@ -1,4 +1,4 @@
-"""The single writer: group-commits queued span batches into ClickHouse.
+"""The single writer: group-commits queued, already encoded blocks into ClickHouse.
 
 Contract:
   * `submit` returns a future that completes only once the batch's insert has returned, i.e.
@@ -15,6 +15,8 @@ Contract:
     insert fails for a non-retryable reason, each batch is retried on its own so one bad
     request cannot fail the requests queued beside it.
   * On exit, everything queued is flushed before the thread stops.
+  * Blocks arrive already in Native format (`store/native.py`): the thread only concatenates
+    them, so its time goes to ClickHouse, not to Python serialisation.
 """
 
 from __future__ import annotations
@@ -24,24 +26,24 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Protocol
+from typing import Protocol
 
 from clickhouse_connect.driver.client import Client
 
-from spanhouse.decode.traces import SpanBatch
 from spanhouse.errors import Overloaded, StoreError, StoreUnavailable
 from spanhouse.store.client import map_error
+from spanhouse.store.native import NativeBlock, TableLayout
 
 logger = logging.getLogger(__name__)
 
 
 class SpanSink(Protocol):
-    def submit(self, batch: SpanBatch) -> Future[None]: ...
+    def submit(self, block: NativeBlock) -> Future[None]: ...
 
 
-_Pending = tuple[SpanBatch, "Future[None]"]
+_Pending = tuple[NativeBlock, "Future[None]"]
 
 
 class BatchWriter:
@@ -50,8 +52,7 @@ class BatchWriter:
     def __init__(
         self,
         client: Client,
-        table: str,
-        columns: Sequence[str],
+        layout: TableLayout,
         *,
         batch_max_spans: int = 50_000,
         flush_interval_s: float = 0.05,
@@ -60,8 +61,8 @@ class BatchWriter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
-        self._table = table
-        self._columns = tuple(columns)
+        self._table = layout.table
+        self._columns = list(layout.names)
         self._batch_max = batch_max_spans
         self._interval = flush_interval_s
         self._queue_max = queue_max_spans
@@ -72,18 +73,11 @@ class BatchWriter:
         self._queued_spans = 0
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._context: Any = None
         self.inserted_spans = 0
         self.inserts = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> BatchWriter:
-        try:
-            self._context = self._client.create_insert_context(
-                self._table, column_names=list(self._columns), column_oriented=True
-            )
-        except Exception as exc:
-            raise map_error(exc, f"prepare inserts into {self._table}") from exc
         self._thread = threading.Thread(target=self._run, name="spanhouse-writer", daemon=True)
         self._thread.start()
         return self
@@ -107,23 +101,23 @@ class BatchWriter:
         return self._queued_spans
 
     # -- producers -------------------------------------------------------------------------
-    def submit(self, batch: SpanBatch) -> Future[None]:
-        """Queue a batch; the future completes when it is durable (or fails with StoreError)."""
+    def submit(self, block: NativeBlock) -> Future[None]:
+        """Queue a block; the future completes when it is durable (or fails with StoreError)."""
         future: Future[None] = Future()
-        if batch.count == 0:
+        if block.rows == 0:
             future.set_result(None)
             return future
         with self._cond:
             if self._stopping:
                 raise StoreUnavailable("spanhouse is shutting down")
             # A lone batch larger than the bound is still taken, or it could never be written.
-            if self._queued_spans and self._queued_spans + batch.count > self._queue_max:
+            if self._queued_spans and self._queued_spans + block.rows > self._queue_max:
                 raise Overloaded(
                     f"ingest queue is full ({self._queued_spans} spans waiting, limit {self._queue_max})",
                     retry_after_s=1.0,
                 )
-            self._queued_spans += batch.count
-            self._pending.append((batch, future))
+            self._queued_spans += block.rows
+            self._pending.append((block, future))
             self._cond.notify()
         return future
 
@@ -150,16 +144,16 @@ class BatchWriter:
 
     def _take(self) -> list[_Pending]:
         taken = [self._pending.popleft()]
-        spans = taken[0][0].count
-        while self._pending and spans + self._pending[0][0].count <= self._batch_max:
+        spans = taken[0][0].rows
+        while self._pending and spans + self._pending[0][0].rows <= self._batch_max:
             item = self._pending.popleft()
-            spans += item[0].count
+            spans += item[0].rows
             taken.append(item)
         return taken
 
     def _write(self, taken: list[_Pending]) -> None:
         try:
-            self._insert_with_retries([batch for batch, _ in taken])
+            self._insert_with_retries([block for block, _ in taken])
         except StoreUnavailable as exc:
             self._fail(taken, exc)
             return
@@ -174,14 +168,14 @@ class BatchWriter:
             return
         self._done(taken)
 
-    def _insert_with_retries(self, batches: list[SpanBatch]) -> None:
+    def _insert_with_retries(self, blocks: list[NativeBlock]) -> None:
         deadline = self._clock() + self._retry_deadline
         delay = 0.1
         attempt = 0
         while True:
             attempt += 1
             try:
-                self._insert(batches)
+                self._insert(blocks)
                 return
             except StoreUnavailable as exc:
                 if self._clock() + delay > deadline:
@@ -191,36 +185,24 @@ class BatchWriter:
                 time.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, 5.0)
 
-    def _insert(self, batches: list[SpanBatch]) -> None:
-        if len(batches) == 1:
-            data = [batches[0].columns[name] for name in self._columns]
-        else:
-            data = []
-            for name in self._columns:
-                column: list[Any] = []
-                for batch in batches:
-                    column.extend(batch.columns[name])
-                data.append(column)
-        context = self._context
+    def _insert(self, blocks: list[NativeBlock]) -> None:
+        body = blocks[0].data if len(blocks) == 1 else b"".join(block.data for block in blocks)
         try:
-            context.data = data
-            self._client.insert(context=context)
+            self._client.raw_insert(self._table, self._columns, insert_block=body, fmt="Native")
         except Exception as exc:
             raise map_error(exc, f"insert into {self._table}") from exc
-        finally:
-            context.data = None
         self.inserts += 1
-        self.inserted_spans += len(data[0])
+        self.inserted_spans += sum(block.rows for block in blocks)
 
     def _done(self, taken: list[_Pending]) -> None:
         with self._cond:
-            self._queued_spans -= sum(batch.count for batch, _ in taken)
+            self._queued_spans -= sum(block.rows for block, _ in taken)
         for _, future in taken:
             future.set_result(None)
 
     def _fail(self, taken: list[_Pending], exc: StoreError) -> None:
         with self._cond:
-            self._queued_spans -= sum(batch.count for batch, _ in taken)
+            self._queued_spans -= sum(block.rows for block, _ in taken)
         for _, future in taken:
             if not future.done():
                 future.set_exception(exc)

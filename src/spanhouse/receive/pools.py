@@ -1,0 +1,106 @@
+"""Where `encode_request` runs: worker processes (the default) or threads of the server process.
+
+Decoding, normalising and encoding a span is pure Python, ~40 us of CPU per span; under the
+GIL one process tops out near 20k spans/s however many threads it has. Worker processes put
+that work on every core while the server process keeps the sockets and the single writer,
+whose inserts run in ClickHouse's native code. Bodies go to a worker and Native blocks come
+back as bytes, so the hand-off costs a copy, not a Python object graph.
+
+Workers are started with `spawn`: the server process holds an embedded ClickHouse engine and
+threads, which a `fork` would copy in an unusable state. A worker that dies (killed, out of
+memory) breaks the pool; it is rebuilt and the requests it held get a retryable answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import multiprocessing
+from concurrent.futures.process import BrokenProcessPool
+
+import anyio
+import anyio.to_thread
+
+from spanhouse.errors import Overloaded
+from spanhouse.receive.ingest import EncodedRequest, Encoding, encode_request
+from spanhouse.store.native import NativeEncoder, TableLayout
+
+logger = logging.getLogger(__name__)
+
+
+class ThreadEncodePool:
+    """Encode on threads of this process: no start-up cost; what tests and tiny setups use."""
+
+    def __init__(self, layout: TableLayout, threads: int = 4) -> None:
+        self._encoder = NativeEncoder(layout)
+        self._limiter = anyio.CapacityLimiter(threads)
+
+    def __enter__(self) -> ThreadEncodePool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def encode(self, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+        return await anyio.to_thread.run_sync(encode_request, self._encoder, body, encoding, tenant,
+                                              limiter=self._limiter)
+
+
+_worker_encoder: NativeEncoder | None = None
+
+
+def _start_worker(layout: TableLayout) -> None:
+    global _worker_encoder
+    _worker_encoder = NativeEncoder(layout)
+
+
+def _encode_in_worker(body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+    assert _worker_encoder is not None, "worker initializer did not run"
+    return encode_request(_worker_encoder, body, encoding, tenant)
+
+
+def _ready() -> bool:
+    return True
+
+
+class ProcessEncodePool:
+    def __init__(self, layout: TableLayout, processes: int) -> None:
+        self._layout = layout
+        self._processes = processes
+        # Two requests per worker in flight keeps each busy while the next body is pickled.
+        self._slots = asyncio.Semaphore(2 * processes)
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessEncodePool:
+        executor = self._executor = self._new_executor()
+        # Spawned workers import spanhouse (~1 s each); do it now rather than in the first request.
+        for ready in [executor.submit(_ready) for _ in range(self._processes)]:
+            ready.result(timeout=120)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        return concurrent.futures.ProcessPoolExecutor(
+            self._processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(self._layout,),
+        )
+
+    async def encode(self, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+        executor = self._executor
+        if executor is None:
+            raise RuntimeError("ProcessEncodePool used outside its context")
+        async with self._slots:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(
+                    executor, _encode_in_worker, body, encoding, tenant)
+            except BrokenProcessPool as exc:
+                if self._executor is executor:  # the first request to notice replaces the pool
+                    logger.error("a decode worker died; restarting the pool of %d", self._processes)
+                    self._executor = self._new_executor()
+                    executor.shutdown(wait=False, cancel_futures=True)
+                raise Overloaded("a decode worker was restarted; retry the export", retry_after_s=1.0) from exc
