@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.spanhouse-installed
 
-.PHONY: run test bench lint install clean-data
+.PHONY: run test bench lint install clean-data captures
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spanhouse needs Python 3.11 or newer")'
@@ -31,3 +31,20 @@ lint: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+# Real OTLP payloads from real instrumentation libraries into tests/captures/ (see captures/README.md).
+# Uses its own venv (.venv-captures) and captures/node/node_modules, (re)installed when missing or
+# when captures/requirements.txt / captures/node/package-lock.json changed.
+captures:
+	@test -x .venv-captures/bin/python || $(PYTHON) -m venv .venv-captures
+	@if [ ! -f .venv-captures/.captures-installed ] || [ captures/requirements.txt -nt .venv-captures/.captures-installed ]; then \
+		echo ".venv-captures/bin/python -m pip install -r captures/requirements.txt"; \
+		.venv-captures/bin/python -m pip install --quiet --disable-pip-version-check -r captures/requirements.txt \
+			&& touch .venv-captures/.captures-installed; \
+	fi
+	@if [ ! -f captures/node/node_modules/.captures-installed ] || [ captures/node/package-lock.json -nt captures/node/node_modules/.captures-installed ]; then \
+		echo "cd captures/node && npm ci"; \
+		(cd captures/node && npm ci --no-audit --no-fund --loglevel=error) \
+			&& touch captures/node/node_modules/.captures-installed; \
+	fi
+	.venv-captures/bin/python captures/run_all.py
