@@ -1,11 +1,12 @@
 -- The spans of one trace. The trace's time range from otel_traces_trace_id_ts bounds the scan
 -- to its partitions and hours; the primary key then finds the trace id by binary search.
-WITH bounds AS
-(
-    SELECT min(Start) AS first_start, max(End) AS last_end
+-- The range is a scalar (a tuple) so it is computed once: a `WITH bounds AS (subquery)` CTE is
+-- inlined at each use and ran the aggregate twice (measured: p50 35 -> 26 ms at 1.4M spans).
+WITH (
+    SELECT (min(Start), max(End))
     FROM otel_traces_trace_id_ts
     WHERE Tenant = {tenant:String} AND TraceId = {trace_id:String}
-)
+) AS bounds
 SELECT
     toUnixTimestamp64Nano(Timestamp) AS StartNs,
     SpanId,
@@ -57,7 +58,7 @@ SELECT
 FROM otel_traces
 WHERE Tenant = {tenant:String}
   AND TraceId = {trace_id:String}
-  AND Timestamp >= (SELECT first_start FROM bounds)
-  AND Timestamp <= (SELECT last_end FROM bounds)
+  AND Timestamp >= bounds.1
+  AND Timestamp <= bounds.2
 ORDER BY Timestamp, SpanId
 LIMIT {max_spans:UInt32}
