@@ -21,12 +21,13 @@ import uvicorn
 from clickhouse_connect.driver.client import Client
 from starlette.types import ASGIApp
 
+from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.query import api
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
-from spanhouse.receive.ingest import TraceIngest
+from spanhouse.receive.ingest import Ingest, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.settings import Settings
 from spanhouse.store import migrations
@@ -37,7 +38,12 @@ from spanhouse.store.writer import BatchWriter
 logger = logging.getLogger(__name__)
 
 TRACES_TABLE = "otel_traces"
+LOGS_TABLE = "otel_logs"
 INSERT_COLUMNS: tuple[str, ...] = (*OTLP_COLUMNS, *CANONICAL_COLUMNS)
+TABLES: dict[Signal, tuple[str, tuple[str, ...]]] = {
+    "traces": (TRACES_TABLE, INSERT_COLUMNS),
+    "logs": (LOGS_TABLE, LOG_COLUMNS),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +56,7 @@ class BoundPorts:
     def describe(self) -> list[str]:
         return [
             f"OTLP/gRPC  {self.host}:{self.otlp_grpc}",
-            f"OTLP/HTTP  http://{self.host}:{self.otlp_http}/v1/traces",
+            f"OTLP/HTTP  http://{self.host}:{self.otlp_http}/v1/traces and /v1/logs",
             f"Query API  http://{self.host}:{self.api}/api/v1/traces/{{trace_id}}  (health: /healthz)",
         ]
 
@@ -108,9 +114,10 @@ async def _serve_http(app: ASGIApp, host: str, port: int, name: str) -> AsyncIte
 
 
 @asynccontextmanager
-async def _serve_grpc(ingest: TraceIngest, settings: Settings, tenant: str) -> AsyncIterator[int]:
+async def _serve_grpc(ingest: Ingest, settings: Settings, tenant: str) -> AsyncIterator[int]:
     server = otlp_grpc.create_server(
-        [otlp_grpc.trace_service_handler(ingest, lambda _metadata: tenant)], settings.max_request_bytes
+        [otlp_grpc.service_handler(signal, ingest, lambda _metadata: tenant) for signal in TABLES],
+        settings.max_request_bytes,
     )
     address = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
     port = server.add_insecure_port(f"{address}:{settings.otlp_grpc_port}")
@@ -123,35 +130,42 @@ async def _serve_grpc(ingest: TraceIngest, settings: Settings, tenant: str) -> A
         await server.stop(grace=5)
 
 
-def _encode_pool(settings: Settings, layout: TableLayout) -> ThreadEncodePool | ProcessEncodePool:
+def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout]) -> ThreadEncodePool | ProcessEncodePool:
     processes = settings.decode_processes
     if processes == 0:
-        return ThreadEncodePool(layout)
-    return ProcessEncodePool(layout, processes if processes > 0 else (os.cpu_count() or 1))
+        return ThreadEncodePool(layouts)
+    return ProcessEncodePool(layouts, processes if processes > 0 else (os.cpu_count() or 1))
 
 
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     """Run spanhouse until the context exits; yields the ports it bound."""
     async with AsyncExitStack() as stack:
-        writer_client = await asyncio.to_thread(open_store, settings)
-        stack.callback(writer_client.close)
+        migrated = await asyncio.to_thread(open_store, settings)
+        stack.callback(migrated.close)
         reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(reader_client.close)
 
-        layout = await asyncio.to_thread(TableLayout.read, writer_client, TRACES_TABLE, INSERT_COLUMNS)
-        writer = BatchWriter(
-            writer_client, layout,
-            batch_max_spans=settings.batch_max_spans,
-            flush_interval_s=settings.flush_interval_ms / 1000,
-            queue_max_spans=settings.queue_max_spans,
-            retry_deadline_s=settings.write_timeout_s,
-        )
-        stack.enter_context(writer)
+        # One writer (and one client handle: chDB runs one call at a time per handle) per signal,
+        # so log inserts never wait behind span inserts.
+        layouts: dict[Signal, TableLayout] = {}
+        writers: dict[Signal, BatchWriter] = {}
+        for signal, (table, columns) in TABLES.items():
+            client = migrated if signal == "traces" else connect(settings.clickhouse_dsn, settings.clickhouse_database)
+            if client is not migrated:
+                stack.callback(client.close)
+            layouts[signal] = await asyncio.to_thread(TableLayout.read, client, table, columns)
+            writers[signal] = stack.enter_context(BatchWriter(
+                client, layouts[signal],
+                batch_max_spans=settings.batch_max_spans,
+                flush_interval_s=settings.flush_interval_ms / 1000,
+                queue_max_spans=settings.queue_max_spans,
+                retry_deadline_s=settings.write_timeout_s,
+            ))
         # Entering a process pool waits for its workers to import spanhouse: off the event loop.
-        pool = _encode_pool(settings, layout)
+        pool = _encode_pool(settings, layouts)
         await asyncio.to_thread(stack.enter_context, pool)
-        ingest = TraceIngest(writer, pool, write_timeout_s=settings.write_timeout_s)
+        ingest = Ingest(writers, pool, write_timeout_s=settings.write_timeout_s)
         tenant = settings.default_tenant
 
         def tenant_of(_request: Any) -> str:
@@ -166,4 +180,5 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
             api.create_app(Reader(reader_client), tenant_of), settings.bind, settings.api_port, "query-api",
         ))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
-        logger.info("shutting down: draining %d queued spans", writer.queued_spans)
+        logger.info("shutting down: draining %d queued spans, %d queued log records",
+                    writers["traces"].queued_spans, writers["logs"].queued_spans)

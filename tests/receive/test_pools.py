@@ -8,7 +8,7 @@ import signal
 
 import pytest
 
-from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE
+from spanhouse.app import TABLES
 from spanhouse.errors import DecodeError, Overloaded
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.store.native import TableLayout
@@ -20,7 +20,7 @@ BODY = export_request(make_span(trace=7, span=1, name="root"), llm_span(trace=7,
 
 @pytest.fixture
 def layout(store):
-    return TableLayout.read(store, TRACES_TABLE, INSERT_COLUMNS)
+    return {signal: TableLayout.read(store, table, columns) for signal, (table, columns) in TABLES.items()}
 
 
 @pytest.fixture
@@ -31,26 +31,26 @@ def processes(layout):
 
 def test_a_worker_process_encodes_exactly_what_a_thread_does(layout, processes):
     with ThreadEncodePool(layout) as threads:
-        in_thread = asyncio.run(threads.encode(BODY, "protobuf", "acme"))
-    in_process = asyncio.run(processes.encode(BODY, "protobuf", "acme"))
+        in_thread = asyncio.run(threads.encode("traces", BODY, "protobuf", "acme"))
+    in_process = asyncio.run(processes.encode("traces", BODY, "protobuf", "acme"))
     assert in_process == in_thread
     assert (in_process.block.rows, in_process.outcome.accepted, in_process.outcome.rejected) == (2, 2, 1)
 
 
 def test_a_decode_error_in_a_worker_reaches_the_caller(processes):
     with pytest.raises(DecodeError, match="not a protobuf ExportTraceServiceRequest"):
-        asyncio.run(processes.encode(b"\xff\xff garbage", "protobuf", "acme"))
+        asyncio.run(processes.encode("traces", b"\xff\xff garbage", "protobuf", "acme"))
 
 
 def test_a_dead_worker_costs_one_retryable_refusal_then_the_pool_is_rebuilt(processes):
     async def scenario():
-        await processes.encode(BODY, "protobuf", "acme")
+        await processes.encode("traces", BODY, "protobuf", "acme")
         for pid in list(processes._executor._processes):  # the one worker
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(Overloaded, match="decode worker was restarted"):
             for _ in range(50):  # the pool notices the death on the next submission
-                await processes.encode(BODY, "protobuf", "acme")
+                await processes.encode("traces", BODY, "protobuf", "acme")
                 await asyncio.sleep(0.05)
-        return await processes.encode(BODY, "protobuf", "acme")
+        return await processes.encode("traces", BODY, "protobuf", "acme")
 
     assert asyncio.run(scenario()).block.rows == 2

@@ -45,6 +45,14 @@ def values_only(kvs: Iterable[KeyValue]) -> Attrs:
     return values
 
 
+def render(value: AnyValue) -> tuple[str, str | None]:
+    """One AnyValue as (text, OTLP type); the type is None for a string (a log body, say)."""
+    which = value.WhichOneof("value")
+    if which == "string_value":
+        return value.string_value, None
+    return _render(value, which)
+
+
 def _render(value: AnyValue, which: str | None) -> tuple[str, str]:
     if which == "int_value":
         return str(value.int_value), "int"

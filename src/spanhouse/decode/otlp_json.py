@@ -14,12 +14,31 @@ from typing import Any
 
 import orjson
 from google.protobuf import json_format
+from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from spanhouse.errors import DecodeError
 
 _SPAN_ID_FIELDS = ("traceId", "spanId", "parentSpanId")
 _LINK_ID_FIELDS = ("traceId", "spanId")
+
+
+def _document(body: bytes, kind: str) -> dict[str, Any]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"request body is not valid JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise DecodeError(f"request body must be a JSON object ({kind})")
+    return document
+
+
+def _parse(document: dict[str, Any], message: Message, kind: str) -> None:
+    try:
+        json_format.ParseDict(document, message, ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise DecodeError(f"request body is not an OTLP {kind}: {exc}") from exc
 
 
 def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, list[str]]:
@@ -31,12 +50,7 @@ def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, list[str]]:
     Raises:
         DecodeError: the body is not JSON, or not an ExportTraceServiceRequest.
     """
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise DecodeError(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise DecodeError("request body must be a JSON object (ExportTraceServiceRequest)")
+    document = _document(body, "ExportTraceServiceRequest")
     problems: list[str] = []
     for resource_spans in _list(document, "resourceSpans", "resource_spans"):
         for scope_spans in _list(resource_spans, "scopeSpans", "scope_spans"):
@@ -51,10 +65,30 @@ def parse_traces(body: bytes) -> tuple[ExportTraceServiceRequest, list[str]]:
             if isinstance(scope_spans, dict) and len(kept) != len(spans):
                 scope_spans["spans"] = kept
     request = ExportTraceServiceRequest()
-    try:
-        json_format.ParseDict(document, request, ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
-        raise DecodeError(f"request body is not an OTLP ExportTraceServiceRequest: {exc}") from exc
+    _parse(document, request, "ExportTraceServiceRequest")
+    return request, problems
+
+
+def parse_logs(body: bytes) -> tuple[ExportLogsServiceRequest, list[str]]:
+    """Decode an OTLP/JSON logs body; like `parse_traces`, a record with a non-hex id is taken out."""
+    document = _document(body, "ExportLogsServiceRequest")
+    problems: list[str] = []
+    for resource_logs in _list(document, "resourceLogs", "resource_logs"):
+        for scope_logs in _list(resource_logs, "scopeLogs", "scope_logs"):
+            records = _list(scope_logs, "logRecords", "log_records")
+            kept = []
+            for record in records:
+                problem = None
+                if isinstance(record, dict):
+                    problem = _convert(record, "traceId") or _convert(record, "spanId")
+                if problem is None:
+                    kept.append(record)
+                else:
+                    problems.append(f"log record: {problem}")
+            if isinstance(scope_logs, dict) and len(kept) != len(records):
+                scope_logs["logRecords" if "logRecords" in scope_logs else "log_records"] = kept
+    request = ExportLogsServiceRequest()
+    _parse(document, request, "ExportLogsServiceRequest")
     return request, problems
 
 

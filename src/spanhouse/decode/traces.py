@@ -71,6 +71,7 @@ class SpanBatch:
     """Columns of the spans of one request, plus what was rejected from it."""
 
     columns: dict[str, list[Any]]
+    unit: str = "span"  # what a row is, for messages: "span" or "log record"
     count: int = 0
     rejected: int = 0
     problems: list[str] = field(default_factory=list)
@@ -85,11 +86,11 @@ class SpanBatch:
             return ""
         more = self.rejected - len(self.problems)
         suffix = f"; and {more} more" if more > 0 else ""
-        return f"{self.rejected} span(s) rejected: " + "; ".join(self.problems) + suffix
+        return f"{self.rejected} {self.unit}(s) rejected: " + "; ".join(self.problems) + suffix
 
 
-def empty_batch(names: tuple[str, ...] = OTLP_COLUMNS) -> SpanBatch:
-    return SpanBatch(columns={name: [] for name in names})
+def empty_batch(names: tuple[str, ...] = OTLP_COLUMNS, unit: str = "span") -> SpanBatch:
+    return SpanBatch(columns={name: [] for name in names}, unit=unit)
 
 
 def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:

@@ -1,7 +1,7 @@
-"""The one path every export request takes, whichever transport brought it.
+"""The one path every export request takes, whichever transport and signal brought it.
 
-bytes -> decode (protobuf or OTLP/JSON) -> normalise -> Native block -> writer queue -> wait
-until durable. The CPU-bound first three steps are `encode_request`, a pure function of the
+bytes -> decode (protobuf or OTLP/JSON) -> normalise (spans) -> Native block -> the signal's
+writer queue -> wait until durable. The CPU-bound first three steps are `encode_request`, a pure function of the
 body, run on an `EncodePool` (worker processes by default, so ingest uses every core despite
 the GIL; see `receive/pools.py`). The answer is given only when the writer has committed the
 spans.
@@ -10,10 +10,17 @@ spans.
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from google.protobuf.message import Message
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
 from spanhouse.decode import otlp_json
+from spanhouse.decode.logs import LOG_COLUMNS, decode_logs, parse_logs_protobuf
 from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_protobuf
 from spanhouse.errors import StoreUnavailable
 from spanhouse.normalise.spans import normalise_batch
@@ -21,6 +28,8 @@ from spanhouse.store.native import NativeBlock, NativeEncoder
 from spanhouse.store.writer import SpanSink
 
 Encoding = Literal["protobuf", "json"]
+Signal = Literal["traces", "logs"]
+SIGNALS: tuple[Signal, ...] = ("traces", "logs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +48,22 @@ class EncodedRequest:
 
 
 class EncodePool(Protocol):
-    async def encode(self, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest: ...
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest: ...
+
+
+def export_response(signal: Signal, outcome: ExportOutcome) -> Message:
+    """The OTLP Export response for `outcome`, with partial_success when records were rejected."""
+    if signal == "traces":
+        traces = ExportTraceServiceResponse()
+        if outcome.rejected:
+            traces.partial_success.rejected_spans = outcome.rejected
+            traces.partial_success.error_message = outcome.message
+        return traces
+    logs = ExportLogsServiceResponse()
+    if outcome.rejected:
+        logs.partial_success.rejected_log_records = outcome.rejected
+        logs.partial_success.error_message = outcome.message
+    return logs
 
 
 def decode_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
@@ -55,21 +79,40 @@ def decode_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
     return normalise_batch(batch)
 
 
-def encode_request(encoder: NativeEncoder, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-    """`decode_request`, then the batch's columns as one Native block ready for the writer."""
-    batch = decode_request(body, encoding, tenant)
+def decode_logs_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
+    """Bytes of an ExportLogsServiceRequest -> a batch of `otel_logs` columns (pure; raises DecodeError)."""
+    batch = empty_batch(LOG_COLUMNS, "log record")
+    if encoding == "json":
+        request, problems = otlp_json.parse_logs(body)
+        for problem in problems:
+            batch.reject(problem)
+    else:
+        request = parse_logs_protobuf(body)
+    return decode_logs(request, tenant, time.time_ns(), batch)
+
+
+DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str], SpanBatch]] = {
+    "traces": decode_request,
+    "logs": decode_logs_request,
+}
+
+
+def encode_request(encoder: NativeEncoder, signal: Signal, body: bytes, encoding: Encoding,
+                   tenant: str) -> EncodedRequest:
+    """The signal's decoder, then the batch's columns as one Native block ready for the writer."""
+    batch = DECODERS[signal](body, encoding, tenant)
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
     return EncodedRequest(encoder.encode(batch.columns), outcome)
 
 
-class TraceIngest:
-    def __init__(self, sink: SpanSink, pool: EncodePool, *, write_timeout_s: float) -> None:
-        self._sink = sink
+class Ingest:
+    def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float) -> None:
+        self._sinks = sinks
         self._pool = pool
         self._timeout = write_timeout_s
 
-    async def export(self, body: bytes, encoding: Encoding, tenant: str) -> ExportOutcome:
-        """Store the spans of one request and return once they are durable.
+    async def export(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> ExportOutcome:
+        """Store the spans (or log records) of one request and return once they are durable.
 
         Raises:
             DecodeError: the body cannot be decoded at all.
@@ -77,8 +120,8 @@ class TraceIngest:
             StoreUnavailable: the store failed or was too slow (retryable).
             StoreError: the store refused the data.
         """
-        encoded = await self._pool.encode(body, encoding, tenant)
-        future = self._sink.submit(encoded.block)
+        encoded = await self._pool.encode(signal, body, encoding, tenant)
+        future = self._sinks[signal].submit(encoded.block)
         try:
             # shield: a client that gives up must not cancel a write other requests share.
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self._timeout)

@@ -1,4 +1,4 @@
-"""OTLP/gRPC receiver: `opentelemetry.proto.collector.trace.v1.TraceService/Export`.
+"""OTLP/gRPC receiver: `TraceService/Export` and `LogsService/Export` (opentelemetry.proto.collector.*.v1).
 
 The handler takes the raw request bytes (no grpc-side deserializer) so an undecodable body is
 answered INVALID_ARGUMENT, as OTLP asks, rather than grpc's generic INTERNAL. Overload is
@@ -15,14 +15,16 @@ from collections.abc import Callable
 import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
-from spanhouse.receive.ingest import TraceIngest
+from spanhouse.receive.ingest import Ingest, Signal, export_response
 
 logger = logging.getLogger(__name__)
 
-TRACE_SERVICE = "opentelemetry.proto.collector.trace.v1.TraceService"
+SERVICES: dict[Signal, str] = {
+    "traces": "opentelemetry.proto.collector.trace.v1.TraceService",
+    "logs": "opentelemetry.proto.collector.logs.v1.LogsService",
+}
 STORE_RETRY_AFTER_S = 5.0
 
 Metadata = tuple[tuple[str, str | bytes], ...]
@@ -42,11 +44,13 @@ def retry_metadata(code: grpc.StatusCode, message: str, retry_after_s: float) ->
     )
 
 
-def trace_service_handler(ingest: TraceIngest, tenant_of: TenantResolver) -> grpc.GenericRpcHandler:
+def service_handler(signal: Signal, ingest: Ingest, tenant_of: TenantResolver) -> grpc.GenericRpcHandler:
+    """The Export method of the signal's OTLP collector service."""
+
     async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:
             tenant = tenant_of(tuple(context.invocation_metadata() or ()))
-            outcome = await ingest.export(body, "protobuf", tenant)
+            outcome = await ingest.export(signal, body, "protobuf", tenant)
         except DecodeError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Overloaded as exc:
@@ -59,15 +63,11 @@ def trace_service_handler(ingest: TraceIngest, tenant_of: TenantResolver) -> grp
         except StoreError as exc:
             logger.error("export failed: %s", exc)
             await context.abort(grpc.StatusCode.INTERNAL, str(exc))
-        response = ExportTraceServiceResponse()
-        if outcome.rejected:
-            response.partial_success.rejected_spans = outcome.rejected
-            response.partial_success.error_message = outcome.message
-        serialized: bytes = response.SerializeToString()
+        serialized: bytes = export_response(signal, outcome).SerializeToString()
         return serialized
 
     return grpc.method_handlers_generic_handler(
-        TRACE_SERVICE,
+        SERVICES[signal],
         {"Export": grpc.unary_unary_rpc_method_handler(export)},  # bytes in, bytes out
     )
 

@@ -1,7 +1,7 @@
-"""OTLP/HTTP receiver: `POST /v1/traces`, protobuf or JSON, optionally gzip-compressed.
+"""OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs`, protobuf or JSON, optionally gzip-compressed.
 
-Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans were
-rejected), 400 undecodable body, 413 body too large (checked while reading and again while
+Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans or log
+records were rejected), 400 undecodable body, 413 body too large (checked while reading and again while
 gunzipping, so a gzip bomb is stopped at the limit), 415 other media types or encodings,
 429 / 503 with `Retry-After` when overloaded or the store is down. Error bodies are a
 `google.rpc.Status` in the request's encoding.
@@ -16,14 +16,13 @@ from collections.abc import Callable
 import orjson
 from google.protobuf import json_format
 from google.rpc import status_pb2
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
-from spanhouse.receive.ingest import Encoding, TraceIngest
+from spanhouse.receive.ingest import Encoding, Ingest, Signal, export_response
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     return b"".join(parts)
 
 
-def create_app(ingest: TraceIngest, tenant_of: TenantResolver, max_request_bytes: int) -> Starlette:
+def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int) -> Starlette:
     """The OTLP/HTTP ASGI app.
 
     Args:
@@ -96,7 +95,7 @@ def create_app(ingest: TraceIngest, tenant_of: TenantResolver, max_request_bytes
         max_request_bytes: limit on the body, compressed and decompressed.
     """
 
-    async def export_traces(request: Request) -> Response:
+    async def export(signal: Signal, request: Request) -> Response:
         media = request.headers.get("content-type", "").split(";")[0].strip().lower()
         encoding = MEDIA_TYPES.get(media)
         if encoding is None:
@@ -106,7 +105,7 @@ def create_app(ingest: TraceIngest, tenant_of: TenantResolver, max_request_bytes
         try:
             tenant = tenant_of(request)
             body = await read_body(request, max_request_bytes)
-            outcome = await ingest.export(body, encoding, tenant)
+            outcome = await ingest.export(signal, body, encoding, tenant)
         except _BadMedia as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 415)
         except _TooLarge as exc:
@@ -122,18 +121,23 @@ def create_app(ingest: TraceIngest, tenant_of: TenantResolver, max_request_bytes
         except StoreError as exc:
             logger.error("export failed: %s", exc)
             return _status(_INTERNAL, str(exc), encoding, 500)
-        response = ExportTraceServiceResponse()
-        if outcome.rejected:
-            response.partial_success.rejected_spans = outcome.rejected
-            response.partial_success.error_message = outcome.message
+        response = export_response(signal, outcome)
         if encoding == "protobuf":
             return Response(response.SerializeToString(), media_type=_CONTENT_TYPE["protobuf"])
         return Response(orjson.dumps(json_format.MessageToDict(response)), media_type=_CONTENT_TYPE["json"])
 
+    async def export_traces(request: Request) -> Response:
+        return await export("traces", request)
+
+    async def export_logs(request: Request) -> Response:
+        return await export("logs", request)
+
     async def not_implemented(request: Request) -> Response:
-        return _status(_UNIMPLEMENTED, f"{request.url.path}: spanhouse stores traces only", "json", 404)
+        return _status(_UNIMPLEMENTED, f"{request.url.path}: spanhouse stores traces and logs, not metrics",
+                       "json", 404)
 
     return Starlette(routes=[
         Route("/v1/traces", export_traces, methods=["POST"]),
+        Route("/v1/logs", export_logs, methods=["POST"]),
         Route("/v1/metrics", not_implemented, methods=["POST"]),
     ])

@@ -17,13 +17,14 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+from collections.abc import Mapping
 from concurrent.futures.process import BrokenProcessPool
 
 import anyio
 import anyio.to_thread
 
 from spanhouse.errors import Overloaded
-from spanhouse.receive.ingest import EncodedRequest, Encoding, encode_request
+from spanhouse.receive.ingest import EncodedRequest, Encoding, Signal, encode_request
 from spanhouse.store.native import NativeEncoder, TableLayout
 
 logger = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ logger = logging.getLogger(__name__)
 class ThreadEncodePool:
     """Encode on threads of this process: no start-up cost; what tests and tiny setups use."""
 
-    def __init__(self, layout: TableLayout, threads: int = 4) -> None:
-        self._encoder = NativeEncoder(layout)
+    def __init__(self, layouts: Mapping[Signal, TableLayout], threads: int = 4) -> None:
+        self._encoders = {signal: NativeEncoder(layout) for signal, layout in layouts.items()}
         self._limiter = anyio.CapacityLimiter(threads)
 
     def __enter__(self) -> ThreadEncodePool:
@@ -42,22 +43,20 @@ class ThreadEncodePool:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    async def encode(self, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-        return await anyio.to_thread.run_sync(encode_request, self._encoder, body, encoding, tenant,
-                                              limiter=self._limiter)
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+        return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], signal, body, encoding,
+                                              tenant, limiter=self._limiter)
 
 
-_worker_encoder: NativeEncoder | None = None
+_worker_encoders: dict[Signal, NativeEncoder] = {}
 
 
-def _start_worker(layout: TableLayout) -> None:
-    global _worker_encoder
-    _worker_encoder = NativeEncoder(layout)
+def _start_worker(layouts: Mapping[Signal, TableLayout]) -> None:
+    _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
 
 
-def _encode_in_worker(body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-    assert _worker_encoder is not None, "worker initializer did not run"
-    return encode_request(_worker_encoder, body, encoding, tenant)
+def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+    return encode_request(_worker_encoders[signal], signal, body, encoding, tenant)
 
 
 def _ready() -> bool:
@@ -65,8 +64,8 @@ def _ready() -> bool:
 
 
 class ProcessEncodePool:
-    def __init__(self, layout: TableLayout, processes: int) -> None:
-        self._layout = layout
+    def __init__(self, layouts: Mapping[Signal, TableLayout], processes: int) -> None:
+        self._layouts = dict(layouts)
         self._processes = processes
         # Two requests per worker in flight keeps each busy while the next body is pickled.
         self._slots = asyncio.Semaphore(2 * processes)
@@ -87,17 +86,17 @@ class ProcessEncodePool:
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
             self._processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(self._layout,),
+            initializer=_start_worker, initargs=(self._layouts,),
         )
 
-    async def encode(self, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
         executor = self._executor
         if executor is None:
             raise RuntimeError("ProcessEncodePool used outside its context")
         async with self._slots:
             try:
                 return await asyncio.get_running_loop().run_in_executor(
-                    executor, _encode_in_worker, body, encoding, tenant)
+                    executor, _encode_in_worker, signal, body, encoding, tenant)
             except BrokenProcessPool as exc:
                 if self._executor is executor:  # the first request to notice replaces the pool
                     logger.error("a decode worker died; restarting the pool of %d", self._processes)
