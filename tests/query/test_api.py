@@ -38,3 +38,18 @@ def test_a_trace_sent_in_several_requests_is_one_timeline(server):
 def test_healthz_reports_a_reachable_store(server):
     response = httpx.get(f"{server.api}/healthz", timeout=30)
     assert (response.status_code, response.json()) == (200, {"status": "ok", "store": "reachable"})
+
+
+def test_every_span_inherits_the_thread_and_agent_named_by_a_later_span_of_its_trace(server):
+    child = make_span(trace=5, span=2, parent=1, name="chat gpt-4o",
+                      attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"})
+    root = make_span(trace=5, span=1, name="invoke_agent planner", duration_ns=9_000_000,
+                     attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "planner",
+                                 "gen_ai.conversation.id": "conv-42"})
+    for span in (child, root):  # the root ends, and is exported, after its child
+        httpx.post(server.http_endpoint + "/v1/traces", content=export_request(span).SerializeToString(),
+                   headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()
+    doc = httpx.get(f"{server.api}/api/v1/traces/{hex_id(5)}", timeout=30).json()
+    assert (doc["thread_id"], doc["agent_name"], doc["user_id"]) == ("conv-42", "planner", None)
+    assert [(s["name"], s["ai"]["thread_id"], s["ai"]["agent"]["name"]) for s in doc["spans"]] == [
+        ("invoke_agent planner", "conv-42", "planner"), ("chat gpt-4o", "conv-42", "planner")]

@@ -14,7 +14,7 @@ def row(span_id, parent="", start_ms=0, duration_ms=1, name=None, status="Unset"
         "Duration": duration_ms * 1_000_000, "StatusCode": status, "StatusMessage": "", "SpanAttributes": {},
         "SpanAttributeTypes": {}, "ResourceAttributes": {}, "ResourceAttributeTypes": {}, "EventTimesNs": [],
         "EventNames": [], "EventAttributes": [], "LinkTraceIds": [], "LinkSpanIds": [], "LinkAttributes": [],
-        "Category": "", "Convention": [],
+        "Category": "", "Convention": [], "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": "",
     }
 
 

@@ -46,9 +46,10 @@ def _ai(row: Row) -> dict[str, Any] | None:
             "reasoning": row["ReasoningTokens"],
         },
         "cost_usd": {"input": row["InputCost"], "output": row["OutputCost"], "total": row["TotalCost"]},
-        "thread_id": row["ThreadId"],
-        "user_id": row["UserId"],
-        "agent": {"name": row["AgentName"], "id": row["AgentId"]},
+        # A span that does not name its thread, user or agent inherits the trace's.
+        "thread_id": row["ThreadId"] or row["TraceThreadId"],
+        "user_id": row["UserId"] or row["TraceUserId"],
+        "agent": {"name": row["AgentName"] or row["TraceAgentName"], "id": row["AgentId"]},
         "tool": {"name": row["ToolName"], "call_id": row["ToolCallId"]},
         "finish_reasons": list(row["FinishReasons"]),
         "error_type": row["ErrorType"],
@@ -136,8 +137,12 @@ def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) 
             walk(span_id)
 
     errors = sum(1 for s in flat if s["error"])
+    first = ordered[0]
     return {
         "trace_id": trace_id,
+        "thread_id": first["TraceThreadId"] or None,
+        "user_id": first["TraceUserId"] or None,
+        "agent_name": first["TraceAgentName"] or None,
         "start_time": rfc3339_ns(trace_start),
         "duration_ms": _ms(trace_end - trace_start),
         "span_count": len(flat),

@@ -6,7 +6,14 @@ WITH (
     SELECT (min(Start), max(End))
     FROM otel_traces_trace_id_ts
     WHERE Tenant = {tenant:String} AND TraceId = {trace_id:String}
-) AS bounds
+) AS bounds,
+-- The thread, user and agent the trace belongs to, whichever of its spans named them (see the
+-- trace_context migration for why this is resolved by trace id and not stored on every span).
+(
+    SELECT (max(ThreadId), max(UserId), min(FirstAgent).name)
+    FROM trace_context
+    WHERE Tenant = {tenant:String} AND TraceId = {trace_id:String}
+) AS context
 SELECT
     toUnixTimestamp64Nano(Timestamp) AS StartNs,
     SpanId,
@@ -54,7 +61,10 @@ SELECT
     ErrorType,
     Temperature,
     MaxTokens,
-    Convention
+    Convention,
+    context.1 AS TraceThreadId,
+    context.2 AS TraceUserId,
+    context.3 AS TraceAgentName
 FROM otel_traces
 WHERE Tenant = {tenant:String}
   AND TraceId = {trace_id:String}
