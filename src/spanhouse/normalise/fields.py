@@ -1,7 +1,9 @@
 """The canonical AI record: field names, their `otel_traces` columns and their empty values.
 
 Conventions return a `Fields` dict keyed by the names below; the merge in `spans.py` turns
-them into columns. The column names are an interface for analysts (see the schema COMMENTs).
+them into columns. The column names are an interface for analysts (see the schema COMMENTs in
+`store/schema/0001_otel_traces.sql` and `0004_otel_traces_ai_columns.sql`). Columns are
+inserted in this order, followed by `Convention`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,19 @@ CANONICAL: dict[str, tuple[str, Any]] = {
     "error_type": ("ErrorType", ""),
     "temperature": ("Temperature", None),
     "max_tokens": ("MaxTokens", None),
+    # added by 0004_otel_traces_ai_columns.sql
+    "retrieval_query": ("RetrievalQuery", ""),
+    "document_count": ("DocumentCount", None),
+    "response_id": ("ResponseId", ""),
+    "framework": ("Framework", ""),
+    "streaming": ("Streaming", None),
+    "time_to_first_token_ms": ("TimeToFirstTokenMs", None),
+    "error_message": ("ErrorMessage", ""),
+    "cost_source": ("CostSource", ""),
+    "tool_arguments": ("ToolArguments", ""),
+    "tool_result": ("ToolResult", ""),
+    "input_messages": ("InputMessages", ""),
+    "output_messages": ("OutputMessages", ""),
 }
 
 CONVENTION_COLUMN = "Convention"
@@ -45,3 +60,16 @@ CATEGORIES = frozenset(
     {"LLM", "EMBEDDING", "TOOL", "RETRIEVAL", "RERANKER", "AGENT", "CHAIN", "PROMPT", "MEMORY", "GUARDRAIL",
      "EVALUATOR"}
 )
+
+TOKEN_FIELDS = ("input_tokens", "output_tokens", "total_tokens", "cache_read_tokens", "cache_write_tokens",
+                "reasoning_tokens")
+COST_FIELDS = ("input_cost", "output_cost", "total_cost", "cost_source")
+
+# Fields holding prompt or completion content: redacted, truncated to the policy's size, and
+# left empty when content capture is off (see content.py).
+MESSAGE_FIELDS = ("input_messages", "output_messages")
+TEXT_CONTENT_FIELDS = ("retrieval_query", "tool_arguments", "tool_result")
+CONTENT_FIELDS = frozenset((*MESSAGE_FIELDS, *TEXT_CONTENT_FIELDS))
+
+# Fields a convention may return that are not columns: instructions to the merge in spans.py.
+ROLLUP = "rollup"  # True: this span's usage sums its children's (tokens and cost are not stored)

@@ -1,58 +1,247 @@
 """Add the canonical AI columns to a decoded batch.
 
-For each span, every convention in `REGISTRY` is asked for its fields; the first (highest
-priority) convention to supply a field wins it, so explicit values beat derived ones, which
-are filled in last (total tokens, a category from tool or token attributes). A span no
-convention recognises keeps the empty values and is otherwise stored untouched.
+Per span, in one pass:
+  1. The span's attribute keys are intersected once with every key the conventions' tables
+     read (a C-level set operation); a span with none of them, or none of a convention's marker
+     keys, is not an AI span: it gets the empty values and is stored untouched.
+  2. Content policy, before anything is read: with capture on, the content attributes (every
+     convention's exact content keys, the matched conventions' content prefixes) and the
+     attributes of GenAI content events are redacted in place; with capture off, every
+     convention's content attributes are removed after extraction (content.py). Spans that no
+     convention matches are not touched.
+  3. Every matched convention in `REGISTRY` order is asked for its fields; the first (highest
+     priority) convention to supply a field wins it, so explicit values beat derived ones,
+     which are filled in last (`derive`).
+  4. Derived fields (`derive`): total tokens = input + output when not reported; a category
+     from tool or token attributes when no convention gave one; roll-ups; framework; errors.
+Roll-up rule: token and cost columns count only the span's own model call. A span whose usage
+sums its children's (category AGENT or CHAIN, e.g. Vercel `ai.generateText` and ai@7 / OTel util
+`invoke_agent`; a convention's explicit roll-up marker such as Pydantic AI's
+`gen_ai.aggregated_usage.*`; a `fetch_response` operation, which re-reads an earlier response)
+gets NULL tokens and cost; its raw attributes stay in SpanAttributes. An LLM span nested in an
+LLM span for one call (LlamaIndex) can only be told apart with the trace: left to trace-level code.
+Thread, user and agent resolution across the spans of a trace is likewise trace-level, not here.
+Errors: on an AI span that failed (status Error, an `error.type`, or Langfuse level ERROR),
+ErrorMessage is the last `exception` event's `exception.message`, else the status message
+(OpenInference puts a whole traceback there), and ErrorType falls back to that event's
+`exception.type`. TimeToFirstTokenMs falls back to the first-chunk span event's offset from the
+span start (OpenInference `First Token Stream Event`, Vercel `ai.stream.firstChunk`). Non-AI spans keep their status and
+events only in the OTLP columns.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from spanhouse.decode.traces import SpanBatch
-from spanhouse.normalise.conventions import REGISTRY, Convention
-from spanhouse.normalise.fields import CANONICAL, CONVENTION_COLUMN, Fields
+from spanhouse.normalise import providers
+from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy, clip
+from spanhouse.normalise.conventions import KNOWN, REGISTRY, Convention, known_keys
+from spanhouse.normalise.fields import (
+    CANONICAL,
+    CONTENT_FIELDS,
+    CONVENTION_COLUMN,
+    COST_FIELDS,
+    ROLLUP,
+    TOKEN_FIELDS,
+    Fields,
+)
+from spanhouse.normalise.span_content import redact_span, remove_content, render_fields
+from spanhouse.normalise.table import Event, SpanView
+
+ROLLUP_CATEGORIES = frozenset({"AGENT", "CHAIN"})
+EXCEPTION_EVENT = "exception"
+# span events marking the first streamed chunk: OpenInference, Vercel AI SDK
+FIRST_TOKEN_EVENTS = frozenset({"First Token Stream Event", "ai.stream.firstChunk"})
+
+_MAX_CACHED = 4096
+_NOT_ROLLED_UP = (*TOKEN_FIELDS, *COST_FIELDS)
 
 
-def merge(attrs: dict[str, str], conventions: tuple[Convention, ...] = REGISTRY) -> tuple[Fields, list[str]]:
-    """Canonical fields for one span's attributes, and the names of the conventions that matched."""
-    merged: Fields = {}
+class _Plan:
+    """What a key set implies, cached: the matched conventions and their content keys/prefixes."""
+
+    __slots__ = ("content_keys", "content_prefixes", "conventions", "keys")
+
+    def __init__(self, keys: frozenset[str], conventions: Sequence[Convention]) -> None:
+        self.keys = keys
+        self.conventions = tuple(c for c in conventions if not c.table.markers.isdisjoint(keys))
+        # exact content keys of every convention (free: `keys` is already known), prefix families
+        # only of the matched ones (scanning for them costs a pass over the attributes)
+        self.content_keys = tuple(keys & frozenset().union(*(c.table.content_keys for c in conventions)))
+        self.content_prefixes = tuple(dict.fromkeys(p for c in self.conventions for p in c.table.content_prefixes))
+
+
+class _Registry:
+    """Per conventions tuple: the keys they read and the plans of the key sets seen so far."""
+
+    __slots__ = ("content_prefixes", "conventions", "known", "plans")
+
+    def __init__(self, conventions: tuple[Convention, ...]) -> None:
+        self.conventions = conventions
+        self.known = KNOWN if conventions is REGISTRY else known_keys(conventions)
+        self.content_prefixes = tuple(dict.fromkeys(p for c in conventions for p in c.table.content_prefixes))
+        self.plans: dict[frozenset[str], _Plan] = {}
+
+    def plan(self, keys: frozenset[str]) -> _Plan:
+        plan = self.plans.get(keys)
+        if plan is None:
+            if len(self.plans) >= _MAX_CACHED:
+                self.plans.clear()
+            plan = self.plans[keys] = _Plan(keys, self.conventions)
+        return plan
+
+
+_registries: dict[int, _Registry] = {}
+
+
+def _registry(conventions: tuple[Convention, ...]) -> _Registry:
+    registry = _registries.get(id(conventions))
+    if registry is None or registry.conventions is not conventions:
+        registry = _registries[id(conventions)] = _Registry(conventions)
+    return registry
+
+
+def merge(span: SpanView, conventions: tuple[Convention, ...] = REGISTRY) -> tuple[Fields, list[str]]:
+    """Canonical fields for one span (before `derive`), and the names of the conventions that matched."""
+    return _merge(span, _registry(conventions).plan(span.keys).conventions)
+
+
+def _merge(span: SpanView, conventions: tuple[Convention, ...]) -> tuple[Fields, list[str]]:
+    if len(conventions) == 1:
+        fields = conventions[0].extract(span)
+        return (fields, [conventions[0].name]) if fields is not None else ({}, [])
+    merged: Fields | None = None
     matched: list[str] = []
     for convention in conventions:
-        fields = convention.extract(attrs)
+        fields = convention.extract(span)
         if fields is None:
             continue
         matched.append(convention.name)
-        for key, value in fields.items():
-            merged.setdefault(key, value)
-    if matched:
-        _derive(merged)
-    return merged, matched
+        if merged is None:
+            merged = fields
+        else:
+            for key, value in fields.items():
+                merged.setdefault(key, value)
+    return merged or {}, matched
 
 
-def _derive(fields: Fields) -> None:
+def derive(fields: Fields, span: SpanView, status: str = "Unset", status_message: str = "") -> None:
+    """Fill the derived fields of a matched span in place (see the module doc)."""
+    rollup = fields.pop(ROLLUP, False)
     if "total_tokens" not in fields:
         inputs, outputs = fields.get("input_tokens"), fields.get("output_tokens")
         if inputs is not None or outputs is not None:
             fields["total_tokens"] = (inputs or 0) + (outputs or 0)
-    if "category" not in fields:
+    category = fields.get("category")
+    if not category:
         if "tool_name" in fields or "tool_call_id" in fields:
             fields["category"] = "TOOL"
         elif "total_tokens" in fields and ("request_model" in fields or "response_model" in fields):
             fields["category"] = "LLM"
+    if rollup or category in ROLLUP_CATEGORIES or fields.get("operation") == "fetch_response":
+        for field in _NOT_ROLLED_UP:
+            fields.pop(field, None)
+    if span.scope:
+        framework = providers.framework_of_scope(span.scope)
+        if framework:
+            fields["framework"] = framework
+    if span.events and "time_to_first_token_ms" not in fields:
+        for (name, _), time_ns in zip(span.events, span.event_times, strict=False):
+            if name in FIRST_TOKEN_EVENTS and time_ns >= span.start_ns:
+                fields["time_to_first_token_ms"] = (time_ns - span.start_ns) / 1e6
+                break
+    if status == "Error" or "error_type" in fields or "error_message" in fields:
+        _error(fields, span.events, status_message)
 
 
-def normalise_batch(batch: SpanBatch, conventions: tuple[Convention, ...] = REGISTRY) -> SpanBatch:
-    """Append the canonical columns (see `fields.CANONICAL`) to `batch`, one value per span."""
-    outputs = [(field, batch.columns.setdefault(column, []), empty) for field, (column, empty) in CANONICAL.items()]
-    matched_column = batch.columns.setdefault(CONVENTION_COLUMN, [])
-    for attrs in batch.columns["SpanAttributes"]:
-        fields, matched = merge(attrs, conventions)
-        if matched:
-            get = fields.get
-            for field, column, empty in outputs:
-                column.append(get(field, empty))
+def _error(fields: Fields, events: Sequence[Event], status_message: str) -> None:
+    # the exception message is the most precise: status messages may hold a whole traceback
+    message = fields.get("error_message") or ""
+    for name, attrs in reversed(events):
+        if name == EXCEPTION_EVENT:
+            message = message or attrs.get("exception.message", "")
+            if "error_type" not in fields and attrs.get("exception.type"):
+                fields["error_type"] = attrs["exception.type"]
+            break
+    message = message or status_message
+    if message:
+        fields["error_message"] = message
+    else:
+        fields.pop("error_message", None)
+
+
+def normalise_batch(
+    batch: SpanBatch, policy: ContentPolicy = DEFAULT_POLICY, conventions: tuple[Convention, ...] = REGISTRY
+) -> SpanBatch:
+    """Append the canonical columns (see `fields.CANONICAL`) to `batch`, one value per span.
+
+    Spans already normalised by an earlier call on the same batch are skipped. Content
+    attributes in SpanAttributes / SpanAttributeTypes / Events.Attributes are redacted or removed
+    in place, as `policy` says.
+
+    Args:
+        batch: a decoded batch (`decode.traces.decode_spans`).
+        policy: content capture, size cap and redaction (default: capture, 16 KiB, default patterns).
+        conventions: the conventions to apply, highest priority first.
+    """
+    columns = batch.columns
+    matched_column = columns.setdefault(CONVENTION_COLUMN, [])
+    attrs_column = columns["SpanAttributes"]
+    start = len(matched_column)
+    # every column starts with the empty value for every new span; AI spans overwrite theirs
+    targets: dict[str, list[Any]] = {}
+    for field, (column, empty) in CANONICAL.items():
+        targets[field] = values = columns.setdefault(column, [])
+        values.extend([empty] * (len(attrs_column) - len(values)))
+    registry = _registry(conventions)
+    known, plans, new_plan = registry.known, registry.plans, registry.plan
+    types_column = columns["SpanAttributeTypes"]
+    names, scopes = columns["SpanName"], columns["ScopeName"]
+    statuses, status_messages = columns["StatusCode"], columns["StatusMessage"]
+    event_names, event_attrs = columns["Events.Name"], columns["Events.Attributes"]
+    event_times, starts = columns["Events.Timestamp"], columns["Timestamp"]
+    capture, redact, max_bytes = policy.capture, bool(policy.redact), policy.max_bytes
+    span = SpanView({}, frozenset(), content=capture)
+    target = targets.get
+    content_fields = CONTENT_FIELDS
+    for index in range(start, len(attrs_column)):
+        attrs = attrs_column[index]
+        keys = known.intersection(attrs)
+        if not keys:
+            matched_column.append([])
+            continue
+        plan = plans.get(keys) or new_plan(keys)
+        if not plan.conventions:
+            matched_column.append([])
+            continue
+        # plan.keys is the first equal key set seen: the tables' caches then match it by identity
+        span.attrs, span.keys, span.name, span.scope = attrs, plan.keys, names[index], scopes[index]
+        here = event_names[index]
+        if here:
+            span.events = tuple(zip(here, event_attrs[index], strict=False))
+            span.event_times, span.start_ns = event_times[index], starts[index]
         else:
-            for _, column, empty in outputs:
-                column.append(empty)
+            span.events = ()
+        if capture and redact and (plan.content_keys or plan.content_prefixes or here):
+            redact_span(attrs, plan.content_keys, plan.content_prefixes, span.events, policy)
+        fields, matched = _merge(span, plan.conventions)
         matched_column.append(matched)
+        if not matched:
+            continue
+        derive(fields, span, statuses[index], status_messages[index])
+        if capture:
+            if not content_fields.isdisjoint(fields):
+                render_fields(fields, max_bytes)
+        else:
+            for field in CONTENT_FIELDS:
+                fields.pop(field, None)
+            remove_content(attrs, types_column[index], plan.content_keys, registry.content_prefixes, span.events)
+        if "error_message" in fields:
+            fields["error_message"] = policy.redact_text(clip(fields["error_message"], max_bytes))
+        for field, value in fields.items():
+            output = target(field)
+            if output is not None:
+                output[index] = value
     return batch

@@ -1,51 +1,174 @@
-"""Lenient parsing of attribute values, which arrive as strings in whatever form the emitter chose."""
+"""Lenient parsing of attribute values, which arrive as strings in whatever form the emitter chose.
+
+Every parser returns None for a value it cannot read, so a malformed attribute costs its field,
+never the span. Numbers may arrive as ints, doubles, decimal strings or JSON-encoded strings
+(MLflow writes `"\\"12\\""`); negatives, NaN, infinities and words ("None", "Infinity") are refused.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import orjson
 
 _MAX_COUNT = 2**63 - 1
+_JSON_STARTS = ("[", "{")
 
 
 def count(text: str | None) -> int | None:
-    """A non-negative whole number from "12", "12.0" or " 12 "; None for garbage or negatives."""
+    """A non-negative whole number from "12", "12.0", " 12 " or '"12"'; None for garbage or negatives."""
     if not text:
         return None
     try:
         number = int(text)
     except ValueError:
+        text = _unquote(text)
         try:
-            real = float(text)
+            number = int(text)
         except ValueError:
-            return None
-        if not math.isfinite(real) or real != int(real):
-            return None
-        number = int(real)
+            try:
+                real = float(text)
+            except ValueError:
+                return None
+            if not math.isfinite(real) or real != int(real):
+                return None
+            number = int(real)
     return number if 0 <= number <= _MAX_COUNT else None
 
 
 def real(text: str | None) -> float | None:
-    """A finite float, or None."""
+    """A finite float (also from a JSON-encoded string), or None."""
     if not text:
         return None
     try:
         number = float(text)
     except ValueError:
-        return None
+        try:
+            number = float(_unquote(text))
+        except ValueError:
+            return None
     return number if math.isfinite(number) else None
 
 
-def string_list(text: str | None) -> tuple[str, ...]:
-    """A JSON array of strings (how arrays are stored) or a single bare string."""
+def amount(text: str | None) -> float | None:
+    """A finite, non-negative float: a cost in USD or a sampling temperature."""
     if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        parsed = real(text)
+        if parsed is None:
+            return None
+        number = parsed
+    return number if 0 <= number < math.inf else None
+
+
+def seconds_to_ms(text: str | None) -> float | None:
+    number = amount(text)
+    return None if number is None else number * 1000.0
+
+
+def text(value: str | None) -> str | None:
+    """The string itself, or None when empty or blank."""
+    if not value or value.isspace():
+        return None
+    return value
+
+
+_lowered: dict[str, str | None] = {}
+
+
+def lower(value: str | None) -> str | None:
+    """Stripped and lower-cased, for enum-like values (operation names, kinds); cached."""
+    if not value:
+        return None
+    try:
+        return _lowered[value]
+    except KeyError:
+        lowered = value.strip().lower() or None
+        if len(_lowered) < 4096:
+            _lowered[value] = lowered
+        return lowered
+
+
+def unjson_text(value: str | None) -> str | None:
+    """A string that may be JSON-encoded (MLflow, Langfuse metadata): `"\\"gpt-4o\\""` -> `gpt-4o`."""
+    if not value:
+        return None
+    if value[0] == '"':
+        decoded = loads(value)
+        if isinstance(decoded, str):
+            return decoded or None
+        if decoded is not None:
+            return None
+    return text(value)
+
+
+def flag(value: str | None) -> bool | None:
+    """true/false in the spellings emitters use ("true", "True", "1", JSON true)."""
+    if not value:
+        return None
+    lowered = value.strip().strip('"').lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    return None
+
+
+def string_list(value: str | None) -> tuple[str, ...]:
+    """A JSON array of strings (how arrays are stored) or a single bare string."""
+    if not value:
         return ()
-    if text.startswith("["):
+    if value.startswith("["):
         try:
-            items = orjson.loads(text)
+            items = orjson.loads(value)
         except orjson.JSONDecodeError:
-            return (text,)
+            return (value,)
         if isinstance(items, list):
             return tuple(str(item) for item in items if item not in (None, ""))
-    return (text,)
+    return (value,)
+
+
+def loads(value: str | None) -> Any:
+    """JSON, or None when the value is not JSON. Never raises."""
+    if not value:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def json_or_text(value: str) -> Any:
+    """A JSON array or object when `value` holds one, else `value` itself (parsed only when it can be JSON)."""
+    if value.startswith(_JSON_STARTS):
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
+def mapping(value: str | None) -> dict[str, Any]:
+    """A JSON object (possibly JSON-encoded twice, as MLflow does), or an empty dict."""
+    decoded = loads(value)
+    if isinstance(decoded, str):
+        decoded = loads(decoded)
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def number_in(obj: Any) -> str | None:
+    """A JSON scalar as the string the number parsers take (None for objects, lists, null)."""
+    if isinstance(obj, bool) or obj is None or isinstance(obj, dict | list):
+        return None
+    return str(obj)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        return value[1:-1].strip()
+    return value
