@@ -44,3 +44,21 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     missing = [env for _, env, _, _ in documented_settings() if env not in readme]
     assert missing == []
+
+
+def test_booleans_accept_the_usual_spellings_and_refuse_others():
+    assert Settings.from_env({"SPANHOUSE_CONTENT_CAPTURE": "off"}).content_capture is False
+    assert Settings.from_env({"SPANHOUSE_CONTENT_REDACTION": "Yes"}).content_redaction is True
+    with pytest.raises(ConfigError, match=r"content_capture \(SPANHOUSE_CONTENT_CAPTURE\) must be true or false"):
+        Settings.from_env({"SPANHOUSE_CONTENT_CAPTURE": "maybe"})
+
+
+def test_a_redaction_pattern_that_is_not_a_regex_is_refused_at_start():
+    with pytest.raises(ConfigError, match="content_redact_patterns: 'ACCT-\\[' is not a valid regex"):
+        Settings.from_env({"SPANHOUSE_CONTENT_REDACT_PATTERNS": "ACCT-["})
+
+
+def test_redaction_patterns_may_be_a_toml_list(tmp_path):
+    config = tmp_path / "spanhouse.toml"
+    config.write_text('content_redact_patterns = ["ACCT-[0-9]+", "EMP[0-9]{4}"]\n')
+    assert Settings.from_env({}, config).content_redact_patterns == "ACCT-[0-9]+\nEMP[0-9]{4}"

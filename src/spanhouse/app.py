@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -23,11 +25,13 @@ from starlette.types import ASGIApp
 
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
+from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
+from spanhouse.normalise.pricing import PriceTable
 from spanhouse.query import api
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
-from spanhouse.receive.ingest import Ingest, Signal
+from spanhouse.receive.ingest import Ingest, Normalisation, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.settings import Settings
 from spanhouse.store import migrations
@@ -134,11 +138,22 @@ async def _serve_grpc(ingest: Ingest, settings: Settings, tenant: str) -> AsyncI
         await server.stop(grace=5)
 
 
+def normalisation(settings: Settings) -> Normalisation:
+    """Content policy and prices from the settings (raises ConfigError for a bad price file)."""
+    redactions = DEFAULT_REDACTIONS if settings.content_redaction else ()
+    custom = tuple(Redaction(f"custom {number}", re.compile(line), "[REDACTED]")
+                   for number, line in enumerate(settings.content_redact_patterns.splitlines(), 1) if line)
+    policy = ContentPolicy(capture=settings.content_capture, max_bytes=settings.content_max_bytes,
+                           redact=redactions + custom)
+    prices = PriceTable.load(Path(settings.prices_file) if settings.prices_file else None)
+    return Normalisation(policy, prices)
+
+
 def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout]) -> ThreadEncodePool | ProcessEncodePool:
     processes = settings.decode_processes
     if processes == 0:
-        return ThreadEncodePool(layouts)
-    return ProcessEncodePool(layouts, processes if processes > 0 else (os.cpu_count() or 1))
+        return ThreadEncodePool(layouts, normalisation(settings))
+    return ProcessEncodePool(layouts, processes if processes > 0 else (os.cpu_count() or 1), normalisation(settings))
 
 
 @asynccontextmanager

@@ -8,6 +8,7 @@ Every component receives the frozen `Settings` (or the values it needs) through 
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,28 @@ class Settings:
         "(Python runs one thread at a time per process). -1 = one per CPU core; 0 = decode on threads inside "
         "the server process (no start-up cost, about half the throughput on two cores).",
     )
+    prices_file: str = _setting(
+        "",
+        "A TOML price table, in the format of the shipped one (src/spanhouse/normalise/prices.toml), whose "
+        "models override and extend the shipped prices. Empty: shipped prices only.",
+    )
+    content_capture: bool = _setting(
+        True,
+        "Store prompt and completion text. false: content attributes and events are removed before storage "
+        "and the message columns stay empty.",
+    )
+    content_max_bytes: int = _setting(16_384, "Cap, in UTF-8 bytes, on each canonical content column (messages, "
+                                              "tool arguments and results, error messages).")
+    content_redaction: bool = _setting(
+        True,
+        "Mask e-mail addresses, API keys and bearer tokens (sk-, AKIA, ghp_, xox, Bearer), and card numbers "
+        "(Luhn-checked) in content before it is stored.",
+    )
+    content_redact_patterns: str = _setting(
+        "",
+        "Extra regular expressions masked in content, one per line (in TOML, a multi-line string); each match "
+        "becomes [REDACTED].",
+    )
     default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
     log_level: str = _setting("INFO", "Python logging level.")
 
@@ -89,6 +112,13 @@ class Settings:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:
             raise ConfigError("flush_interval_ms must be >= 0 and write_timeout_s > 0")
+        if self.content_max_bytes < 256:
+            raise ConfigError(f"content_max_bytes must be at least 256, got {self.content_max_bytes}")
+        for line in self.content_redact_patterns.splitlines():
+            try:
+                re.compile(line)
+            except re.error as exc:
+                raise ConfigError(f"content_redact_patterns: {line!r} is not a valid regex: {exc}") from exc
         if self.decode_processes < -1:
             raise ConfigError(f"decode_processes must be -1, 0 or a positive count, got {self.decode_processes}")
         if not self.default_tenant:
@@ -96,6 +126,7 @@ class Settings:
 
 
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+_BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -117,16 +148,25 @@ def _coerce(name: str, value: Any) -> Any:
         raise ConfigError(f"unknown setting {name}")
     kind = _FIELD_TYPES[name]
     try:
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in _BOOLEANS:
+                raise ValueError(value)
+            return _BOOLEANS[text]
         if kind == "int":
             if isinstance(value, bool):
                 raise ValueError(value)
             return int(value)
         if kind == "float":
             return float(value)
+        if isinstance(value, list):  # TOML lists, e.g. content_redact_patterns = ["...", "..."]
+            return "\n".join(str(item) for item in value)
         return str(value)
     except (TypeError, ValueError) as exc:
         env = ENV_PREFIX + name.upper()
-        expected = {"int": "an integer", "float": "a number"}.get(str(kind), "a string")
+        expected = {"int": "an integer", "float": "a number", "bool": "true or false"}.get(str(kind), "a string")
         raise ConfigError(f"setting {name} ({env}) must be {expected}, got {value!r}") from exc
 
 

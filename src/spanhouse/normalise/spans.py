@@ -38,6 +38,7 @@ from spanhouse.decode.traces import SpanBatch
 from spanhouse.normalise import providers
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy, clip
 from spanhouse.normalise.conventions import KNOWN, REGISTRY, Convention, known_keys
+from spanhouse.normalise.costs import price_call
 from spanhouse.normalise.fields import (
     CANONICAL,
     CONTENT_FIELDS,
@@ -47,6 +48,7 @@ from spanhouse.normalise.fields import (
     TOKEN_FIELDS,
     Fields,
 )
+from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.span_content import redact_span, remove_content, render_fields
 from spanhouse.normalise.table import Event, SpanView
 
@@ -173,7 +175,8 @@ def _error(fields: Fields, events: Sequence[Event], status_message: str) -> None
 
 
 def normalise_batch(
-    batch: SpanBatch, policy: ContentPolicy = DEFAULT_POLICY, conventions: tuple[Convention, ...] = REGISTRY
+    batch: SpanBatch, policy: ContentPolicy = DEFAULT_POLICY, conventions: tuple[Convention, ...] = REGISTRY,
+    prices: PriceTable | None = None,
 ) -> SpanBatch:
     """Append the canonical columns (see `fields.CANONICAL`) to `batch`, one value per span.
 
@@ -185,6 +188,7 @@ def normalise_batch(
         batch: a decoded batch (`decode.traces.decode_spans`).
         policy: content capture, size cap and redaction (default: capture, 16 KiB, default patterns).
         conventions: the conventions to apply, highest priority first.
+        prices: price table for spans that report tokens but no cost (`costs.py`); None: no pricing.
     """
     columns = batch.columns
     matched_column = columns.setdefault(CONVENTION_COLUMN, [])
@@ -231,6 +235,8 @@ def normalise_batch(
         if not matched:
             continue
         derive(fields, span, statuses[index], status_messages[index])
+        if prices is not None:
+            price_call(fields, prices)
         if capture:
             if not content_fields.isdisjoint(fields):
                 render_fields(fields, max_bytes)

@@ -23,6 +23,8 @@ from spanhouse.decode import otlp_json
 from spanhouse.decode.logs import LOG_COLUMNS, decode_logs, parse_logs_protobuf
 from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_protobuf
 from spanhouse.errors import StoreUnavailable
+from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
+from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.spans import normalise_batch
 from spanhouse.store.native import NativeBlock, NativeEncoder
 from spanhouse.store.writer import SpanSink
@@ -47,6 +49,17 @@ class EncodedRequest:
     outcome: ExportOutcome
 
 
+@dataclass(frozen=True, slots=True)
+class Normalisation:
+    """How spans are normalised: content policy and price table, built once from the settings."""
+
+    policy: ContentPolicy = DEFAULT_POLICY
+    prices: PriceTable | None = None
+
+
+NO_NORMALISATION_OPTIONS = Normalisation()
+
+
 class EncodePool(Protocol):
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest: ...
 
@@ -66,7 +79,8 @@ def export_response(signal: Signal, outcome: ExportOutcome) -> Message:
     return logs
 
 
-def decode_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
+def decode_request(body: bytes, encoding: Encoding, tenant: str,
+                   normalisation: Normalisation = NO_NORMALISATION_OPTIONS) -> SpanBatch:
     """Bytes of an ExportTraceServiceRequest -> a normalised batch (pure; raises DecodeError)."""
     batch = empty_batch()
     if encoding == "json":
@@ -76,10 +90,11 @@ def decode_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
     else:
         request = parse_protobuf(body)
     decode_spans(request, tenant, batch)
-    return normalise_batch(batch)
+    return normalise_batch(batch, normalisation.policy, prices=normalisation.prices)
 
 
-def decode_logs_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBatch:
+def decode_logs_request(body: bytes, encoding: Encoding, tenant: str,
+                        normalisation: Normalisation = NO_NORMALISATION_OPTIONS) -> SpanBatch:
     """Bytes of an ExportLogsServiceRequest -> a batch of `otel_logs` columns (pure; raises DecodeError)."""
     batch = empty_batch(LOG_COLUMNS, "log record")
     if encoding == "json":
@@ -91,16 +106,16 @@ def decode_logs_request(body: bytes, encoding: Encoding, tenant: str) -> SpanBat
     return decode_logs(request, tenant, time.time_ns(), batch)
 
 
-DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str], SpanBatch]] = {
+DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str, Normalisation], SpanBatch]] = {
     "traces": decode_request,
     "logs": decode_logs_request,
 }
 
 
-def encode_request(encoder: NativeEncoder, signal: Signal, body: bytes, encoding: Encoding,
-                   tenant: str) -> EncodedRequest:
+def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal: Signal, body: bytes,
+                   encoding: Encoding, tenant: str) -> EncodedRequest:
     """The signal's decoder, then the batch's columns as one Native block ready for the writer."""
-    batch = DECODERS[signal](body, encoding, tenant)
+    batch = DECODERS[signal](body, encoding, tenant, normalisation)
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
     return EncodedRequest(encoder.encode(batch.columns), outcome)
 

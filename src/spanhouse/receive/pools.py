@@ -24,7 +24,14 @@ import anyio
 import anyio.to_thread
 
 from spanhouse.errors import Overloaded
-from spanhouse.receive.ingest import EncodedRequest, Encoding, Signal, encode_request
+from spanhouse.receive.ingest import (
+    NO_NORMALISATION_OPTIONS,
+    EncodedRequest,
+    Encoding,
+    Normalisation,
+    Signal,
+    encode_request,
+)
 from spanhouse.store.native import NativeEncoder, TableLayout
 
 logger = logging.getLogger(__name__)
@@ -33,8 +40,10 @@ logger = logging.getLogger(__name__)
 class ThreadEncodePool:
     """Encode on threads of this process: no start-up cost; what tests and tiny setups use."""
 
-    def __init__(self, layouts: Mapping[Signal, TableLayout], threads: int = 4) -> None:
+    def __init__(self, layouts: Mapping[Signal, TableLayout], normalisation: Normalisation = NO_NORMALISATION_OPTIONS,
+                 threads: int = 4) -> None:
         self._encoders = {signal: NativeEncoder(layout) for signal, layout in layouts.items()}
+        self._normalisation = normalisation
         self._limiter = anyio.CapacityLimiter(threads)
 
     def __enter__(self) -> ThreadEncodePool:
@@ -44,19 +53,22 @@ class ThreadEncodePool:
         return None
 
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-        return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], signal, body, encoding,
-                                              tenant, limiter=self._limiter)
+        return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], self._normalisation, signal,
+                                              body, encoding, tenant, limiter=self._limiter)
 
 
 _worker_encoders: dict[Signal, NativeEncoder] = {}
+_worker_normalisation = NO_NORMALISATION_OPTIONS
 
 
-def _start_worker(layouts: Mapping[Signal, TableLayout]) -> None:
+def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalisation) -> None:
+    global _worker_normalisation
     _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
+    _worker_normalisation = normalisation
 
 
 def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-    return encode_request(_worker_encoders[signal], signal, body, encoding, tenant)
+    return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant)
 
 
 def _ready() -> bool:
@@ -64,8 +76,10 @@ def _ready() -> bool:
 
 
 class ProcessEncodePool:
-    def __init__(self, layouts: Mapping[Signal, TableLayout], processes: int) -> None:
+    def __init__(self, layouts: Mapping[Signal, TableLayout], processes: int,
+                 normalisation: Normalisation = NO_NORMALISATION_OPTIONS) -> None:
         self._layouts = dict(layouts)
+        self._normalisation = normalisation
         self._processes = processes
         # Two requests per worker in flight keeps each busy while the next body is pickled.
         self._slots = asyncio.Semaphore(2 * processes)
@@ -86,7 +100,7 @@ class ProcessEncodePool:
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
             self._processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(self._layouts,),
+            initializer=_start_worker, initargs=(self._layouts, self._normalisation),
         )
 
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:

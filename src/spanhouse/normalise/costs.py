@@ -1,0 +1,39 @@
+"""Cost of a span's own model call, from the price table, when the span reported none.
+
+Runs after `spans.derive`, so roll-up spans (whose tokens were cleared) get no cost either and a
+trace's cost is the sum over its model calls. The canonical token columns are defined inclusive
+of cache tokens (the OTel GenAI definition; conventions that report them apart are converted
+on the way in), so cached tokens are priced at the cache rates out of the input count.
+A model missing from the table gets NULL cost, never 0: `unpriced_models` (a view) lists them.
+`CostSource` says where a cost came from: `span:<attribute>` when reported, `price:<table id>`
+when computed here.
+"""
+
+from __future__ import annotations
+
+from spanhouse.normalise.fields import Fields
+from spanhouse.normalise.pricing import PriceTable, cost
+
+
+def price_call(fields: Fields, prices: PriceTable) -> None:
+    """Fill input, output and total cost in place from `prices`, unless the span reported a cost."""
+    if fields.get("total_cost") is not None or fields.get("cost_source"):
+        return
+    inputs, outputs = fields.get("input_tokens"), fields.get("output_tokens")
+    if inputs is None and outputs is None:
+        return
+    provider = fields.get("provider", "")
+    price = None
+    for model in (fields.get("response_model"), fields.get("request_model")):
+        if model:
+            price = prices.lookup(model, provider)
+            if price is not None:
+                break
+    if price is None:
+        return
+    input_cost, output_cost, total_cost = cost(
+        price, inputs, outputs, fields.get("cache_read_tokens"), fields.get("cache_write_tokens"),
+        cache_included_in_input=True, reasoning_tokens=fields.get("reasoning_tokens"),
+    )
+    fields["input_cost"], fields["output_cost"], fields["total_cost"] = input_cost, output_cost, total_cost
+    fields["cost_source"] = f"price:{price.model}"
