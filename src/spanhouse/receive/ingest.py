@@ -24,6 +24,7 @@ from spanhouse.decode.logs import LOG_COLUMNS, decode_logs, parse_logs_protobuf
 from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_protobuf
 from spanhouse.errors import StoreUnavailable
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
+from spanhouse.normalise.logs import apply_content_policy
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.spans import normalise_batch
 from spanhouse.store.native import NativeBlock, NativeEncoder
@@ -103,7 +104,7 @@ def decode_logs_request(body: bytes, encoding: Encoding, tenant: str,
             batch.reject(problem)
     else:
         request = parse_logs_protobuf(body)
-    return decode_logs(request, tenant, time.time_ns(), batch)
+    return apply_content_policy(decode_logs(request, tenant, time.time_ns(), batch), normalisation.policy)
 
 
 DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str, Normalisation], SpanBatch]] = {
