@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tests.factories import export_request, hex_id, make_span
 
@@ -53,3 +57,27 @@ def test_every_span_inherits_the_thread_and_agent_named_by_a_later_span_of_its_t
     assert (doc["thread_id"], doc["agent_name"], doc["user_id"]) == ("conv-42", "planner", None)
     assert [(s["name"], s["ai"]["thread_id"], s["ai"]["agent"]["name"]) for s in doc["spans"]] == [
         ("invoke_agent planner", "conv-42", "planner"), ("chat gpt-4o", "conv-42", "planner")]
+
+
+def _texts(messages):
+    return [(m["role"], " ".join(p.get("content", "") for p in m["parts"] if p.get("type") == "text"))
+            for m in messages]
+
+
+@pytest.mark.parametrize("logs_first", [False, True], ids=["span first", "logs first"])
+def test_content_sent_as_genai_log_records_appears_on_its_span_whichever_arrives_first(server, logs_first):
+    captures = Path(__file__).parent.parent / "captures" / "openai_v2"
+    traces = (captures / "chat.traces.binpb").read_bytes()
+    logs = (captures / "chat.logs.binpb").read_bytes()
+    posts = [("/v1/traces", traces), ("/v1/logs", logs)]
+    for path, body in (reversed(posts) if logs_first else posts):
+        httpx.post(server.http_endpoint + path, content=body, headers={"Content-Type": "application/x-protobuf"},
+                   timeout=30).raise_for_status()
+    trace_id = ExportTraceServiceRequest.FromString(traces).resource_spans[0].scope_spans[0].spans[0].trace_id.hex()
+    [span] = httpx.get(f"{server.api}/api/v1/traces/{trace_id}", timeout=30).json()["spans"]
+    messages = span["ai"]["messages"]
+    assert messages["source"] == "logs"
+    assert _texts(messages["input"]) == [("system", "You are a terse geography assistant."),
+                                         ("user", "What is the capital of France?")]
+    assert [role for role, _ in _texts(messages["output"])] == ["assistant"]
+    assert _texts(messages["output"])[0][1].startswith("Paris")

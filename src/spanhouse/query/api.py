@@ -21,12 +21,13 @@ from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.query.reader import Reader
-from spanhouse.query.timeline import build_timeline
+from spanhouse.query.timeline import attach_log_messages, build_timeline, needs_log_messages
 
 logger = logging.getLogger(__name__)
 
 TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 MAX_TRACE_SPANS = 50_000
+MAX_TRACE_EVENTS = 20_000
 
 TenantResolver = Callable[[Request], str]
 
@@ -53,12 +54,17 @@ def create_app(reader: Reader, tenant_of: TenantResolver) -> Starlette:
             rows = await reader.rows(
                 "trace_spans", {"tenant": tenant, "trace_id": trace_id, "max_spans": MAX_TRACE_SPANS}
             )
+            timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
+            if timeline is not None and needs_log_messages(timeline):
+                events = await reader.rows(
+                    "trace_genai_events", {"tenant": tenant, "trace_id": trace_id, "max_events": MAX_TRACE_EVENTS}
+                )
+                attach_log_messages(timeline, events)
         except StoreUnavailable as exc:
             return error(503, "store_unavailable", str(exc))
         except StoreError as exc:
             logger.error("trace lookup failed: %s", exc)
             return error(500, "store_error", str(exc))
-        timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
         return JSONResponse(timeline)

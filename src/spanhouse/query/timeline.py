@@ -13,7 +13,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from spanhouse.decode.attributes import typed_map
+import orjson
+
+from spanhouse.decode.attributes import typed_map, typed_value
+from spanhouse.normalise.events import messages_from_event
 from spanhouse.query.reader import Row
 
 NS_PER_MS = 1_000_000
@@ -26,6 +29,16 @@ def rfc3339_ns(ns: int) -> str:
 
 def _ms(ns: int) -> float:
     return round(ns / NS_PER_MS, 6)
+
+
+def _messages(text: str) -> list[Any]:
+    if not text:
+        return []
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return [{"role": "unknown", "parts": [{"type": "text", "content": text}]}]
+    return value if isinstance(value, list) else [value]
 
 
 def _ai(row: Row) -> dict[str, Any] | None:
@@ -45,15 +58,24 @@ def _ai(row: Row) -> dict[str, Any] | None:
             "cache_write": row["CacheWriteTokens"],
             "reasoning": row["ReasoningTokens"],
         },
-        "cost_usd": {"input": row["InputCost"], "output": row["OutputCost"], "total": row["TotalCost"]},
+        "cost_usd": {"input": row["InputCost"], "output": row["OutputCost"], "total": row["TotalCost"],
+                     "source": row["CostSource"]},
         # A span that does not name its thread, user or agent inherits the trace's.
         "thread_id": row["ThreadId"] or row["TraceThreadId"],
         "user_id": row["UserId"] or row["TraceUserId"],
         "agent": {"name": row["AgentName"] or row["TraceAgentName"], "id": row["AgentId"]},
-        "tool": {"name": row["ToolName"], "call_id": row["ToolCallId"]},
+        "tool": {"name": row["ToolName"], "call_id": row["ToolCallId"], "arguments": row["ToolArguments"],
+                 "result": row["ToolResult"]},
+        "retrieval": {"query": row["RetrievalQuery"], "document_count": row["DocumentCount"]},
         "finish_reasons": list(row["FinishReasons"]),
         "error_type": row["ErrorType"],
-        "request": {"temperature": row["Temperature"], "max_tokens": row["MaxTokens"]},
+        "error_message": row["ErrorMessage"],
+        "request": {"temperature": row["Temperature"], "max_tokens": row["MaxTokens"], "streaming": row["Streaming"]},
+        "response_id": row["ResponseId"],
+        "framework": row["Framework"],
+        "time_to_first_token_ms": row["TimeToFirstTokenMs"],
+        "messages": {"input": _messages(row["InputMessages"]), "output": _messages(row["OutputMessages"]),
+                     "source": "span" if row["InputMessages"] or row["OutputMessages"] else None},
         "conventions": list(row["Convention"]),
     }
 
@@ -153,3 +175,35 @@ def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) 
         "truncated": truncated,
         "spans": flat,
     }
+
+
+def needs_log_messages(doc: dict[str, Any]) -> bool:
+    """Whether an LLM span of the timeline has no messages of its own (they may be in otel_logs)."""
+    return any(span["ai"] and span["ai"]["category"] == "LLM" and span["ai"]["messages"]["source"] is None
+               for span in doc["spans"])
+
+
+def attach_log_messages(doc: dict[str, Any], events: Iterable[Row]) -> None:
+    """Give AI spans without messages of their own the messages of their GenAI log events.
+
+    Content may arrive as OTLP log records instead of span attributes (the OTel GenAI
+    instrumentations' default); spans and logs are stored apart, so they meet here, at read time,
+    whichever arrived first. `events` are `sql/trace_genai_events.sql` rows in time order.
+    """
+    by_span: dict[str, list[Row]] = {}
+    for event in events:
+        by_span.setdefault(event["SpanId"], []).append(event)
+    for span in doc["spans"]:
+        ai, rows = span["ai"], by_span.get(span["span_id"])
+        if not ai or not rows or ai["messages"]["source"] is not None:
+            continue
+        inputs: list[Any] = []
+        outputs: list[Any] = []
+        for row in rows:
+            body = typed_value(row["Body"], row["BodyType"] or None) if row["Body"] else None
+            found_in, found_out = messages_from_event(
+                row["Name"], typed_map(row["LogAttributes"], row["LogAttributeTypes"]), body)
+            inputs += found_in
+            outputs += found_out
+        if inputs or outputs:
+            ai["messages"] = {"input": inputs, "output": outputs, "source": "logs"}
