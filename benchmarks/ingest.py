@@ -33,8 +33,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationSc
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
-from spanhouse.decode.traces import decode_spans, parse_protobuf
 from spanhouse.app import normalisation
+from spanhouse.decode.traces import decode_spans, parse_protobuf
 from spanhouse.receive.ingest import decode_request
 from spanhouse.settings import Settings
 
