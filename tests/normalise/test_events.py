@@ -55,3 +55,13 @@ def test_the_operation_details_event_in_structured_and_json_string_forms():
 def test_other_events_carry_no_messages():
     assert messages_from_event("exception", {"exception.message": "x"}) == ([], [])
     assert messages_from_event("gen_ai.user.message", {}, 42) == ([], [])
+
+
+def test_openllmetry_puts_a_choices_tool_calls_beside_its_message():
+    """Capture openllmetry_openai_events/tool_call (use_attributes=False): `message` holds only the content."""
+    assert messages_from_event("gen_ai.choice", {"gen_ai.provider.name": "openai"}, {
+        "index": 0, "message": {"content": None}, "finish_reason": "tool_calls", "tool_calls": [
+            {"id": "call_weather_1", "function": {"arguments": '{"city": "Paris"}', "name": "get_weather"},
+             "type": "function"}]}) == (
+        [], [{"role": "assistant", "parts": [{"type": "tool_call", "id": "call_weather_1", "name": "get_weather",
+                                              "arguments": {"city": "Paris"}}], "finish_reason": "tool_calls"}])

@@ -132,3 +132,17 @@ def test_content_is_not_built_when_capture_is_off():
 
 def test_a_span_without_gen_ai_attributes_is_not_matched():
     assert genai.extract(view({"http.route": "/x", "error.type": "500", "session.id": "s"})) is None
+
+
+def test_finish_reasons_come_from_the_output_messages_when_not_reported():
+    """util-genai streaming spans (capture openai_v2_latest_experimental/stream) have no
+    gen_ai.response.finish_reasons; each output message carries its finish_reason. Capture off too."""
+    attrs = {"gen_ai.operation.name": "chat", "gen_ai.output.messages":
+             '[{"role":"assistant","parts":[{"content":"The sky is blue today.","type":"text"}],'
+             '"finish_reason":"stop"},{"role":"assistant","parts":[],"finish_reason":"tool_call"}]'}
+    assert genai.extract(view(attrs))["finish_reasons"] == ("stop", "tool_calls")
+    assert genai.extract(view(attrs, content=False))["finish_reasons"] == ("stop", "tool_calls")
+    assert genai.extract(view({**attrs, "gen_ai.response.finish_reasons": '["length"]'}))["finish_reasons"] == (
+        "length",)
+    assert "finish_reasons" not in genai.extract(view({"gen_ai.operation.name": "chat",
+                                                       "gen_ai.output.messages": "not json"}))

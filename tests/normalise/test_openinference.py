@@ -85,6 +85,35 @@ def test_a_tool_span_takes_its_name_arguments_and_result():
     }
 
 
+def test_a_langchain_tool_span_takes_the_call_id_from_the_tool_message_it_returned():
+    """Capture openinference_langchain/agent_pipeline: no tool.id, but the ToolMessage names the call."""
+    output = ('{"type": "tool", "data": {"content": "18 degrees Celsius and sunny in Paris", "type": "tool", '
+              '"name": "get_weather", "id": null, "tool_call_id": "call_lc_weather_1", "status": "success"}}')
+    span = {"openinference.span.kind": "TOOL", "tool.name": "get_weather", "input.value": "Paris",
+            "output.value": output}
+    assert openinference.extract(view(span, content=False)) == {
+        "category": "TOOL", "operation": "execute_tool", "tool_name": "get_weather",
+        "tool_call_id": "call_lc_weather_1"}
+    constructor = '{"lc": 1, "type": "constructor", "id": ["ToolMessage"], "kwargs": {"tool_call_id": "c2"}}'
+    assert openinference.extract(view({**span, "output.value": constructor}))["tool_call_id"] == "c2"
+    assert openinference.extract(view({**span, "tool.id": "c3"}))["tool_call_id"] == "c3"
+    assert "tool_call_id" not in openinference.extract(view({**span, "output.value": '{"tool_call_id": 7}'}))
+
+
+def test_an_openai_embedding_span_names_both_models():
+    """Capture openinference_openai/embeddings: embedding.model_name is the response's model, the request's
+    is in embedding.invocation_parameters (openinference-instrumentation-openai 0.1.66)."""
+    fields = openinference.extract(view({
+        "openinference.span.kind": "EMBEDDING", "llm.system": "openai",
+        "embedding.invocation_parameters": '{"model": "text-embedding-3-small", "encoding_format": "base64"}',
+        "embedding.model_name": "text-embedding-3-small-v2", "llm.token_count.prompt": "5",
+        "llm.token_count.total": "5",
+    }, content=False))
+    assert fields == {"category": "EMBEDDING", "operation": "embeddings", "provider": "openai",
+                      "request_model": "text-embedding-3-small", "response_model": "text-embedding-3-small-v2",
+                      "input_tokens": 5, "total_tokens": 5}
+
+
 def test_an_agent_span_without_agent_name_is_named_after_the_span():
     """§2: the LangChain agent span had no agent.name; the name is only the span name."""
     assert openinference.extract(view({

@@ -18,6 +18,11 @@ def test_amounts_and_reals():
     assert values.real("-2.5") == -2.5
 
 
+def test_seconds_to_milliseconds_refuses_what_overflows():
+    """1e306 s is a finite amount but infinite in ms (found by the property test in test_spans.py)."""
+    assert [values.seconds_to_ms(text) for text in ("0.25", "100E304", "-1", "x")] == [250.0, None, None, None]
+
+
 def test_strings_flags_and_json():
     assert (values.unjson_text('"\\"gpt-4o\\""'), values.unjson_text('"gpt-4o"'), values.unjson_text("gpt"),
             values.unjson_text('""'), values.text("  "), values.lower(" CHAT ")) == (

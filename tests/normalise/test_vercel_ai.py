@@ -95,8 +95,18 @@ def test_the_outer_prompt_with_system_and_messages():
 
 
 def test_vercel_tool_result_messages_in_the_prompt():
+    """ai@5+ wraps a tool result as `output: {type: json|text|..., value}`: the response is the value."""
     fields = vercel_ai.extract(view({"ai.operationId": "ai.generateText.doGenerate", "ai.prompt.messages": (
         '[{"role":"tool","content":[{"type":"tool-result","toolCallId":"call_1","toolName":"get_weather",'
-        '"output":{"type":"json","value":{"temperature":18}}}]}]')}))
+        '"output":{"type":"json","value":{"temperature":18}}},{"type":"tool-result","toolCallId":"call_2",'
+        '"toolName":"f","output":{"type":"error-text","value":"boom"}}]}]')}))
     assert fields["input_messages"] == [{"role": "tool", "parts": [
-        {"type": "tool_call_response", "id": "call_1", "response": {"type": "json", "value": {"temperature": 18}}}]}]
+        {"type": "tool_call_response", "id": "call_1", "response": {"temperature": 18}},
+        {"type": "tool_call_response", "id": "call_2", "response": "boom"}]}]
+
+
+def test_the_outer_spans_say_whether_their_model_calls_stream():
+    """streamText/streamObject stream, generateText/generateObject do not; ai.embed says nothing."""
+    assert [vercel_ai.extract(view({"ai.operationId": operation})).get("streaming") for operation in (
+        "ai.streamText", "ai.streamObject", "ai.generateText", "ai.generateObject", "ai.embed")] == [
+        True, True, False, False, None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spanhouse.query.timeline import build_timeline, rfc3339_ns
+from spanhouse.query.timeline import build_timeline, needs_log_messages, rfc3339_ns
 
 T0 = 1_763_800_000_000_000_000
 
@@ -56,3 +56,14 @@ def test_a_deep_trace_does_not_hit_the_recursion_limit():
 def test_no_rows_is_no_trace_and_times_are_rfc3339_with_nanoseconds():
     assert build_timeline("t", []) is None
     assert rfc3339_ns(T0 + 5) == "2025-11-22T08:26:40.000000005Z"
+
+
+def test_model_calls_without_messages_of_their_own_send_the_reader_to_the_logs():
+    """LLM and EMBEDDING spans (OpenLLMetry sends an embedding's input as gen_ai.user.message)."""
+    def doc(*spans):
+        return {"spans": [{"ai": None if ai is None else {"category": ai[0], "messages": {"source": ai[1]}}}
+                          for ai in spans]}
+
+    assert [needs_log_messages(doc(*spans)) for spans in (
+        [("LLM", None)], [("EMBEDDING", None)], [("LLM", "span"), ("EMBEDDING", "span")], [("TOOL", None), None],
+    )] == [True, True, False, False]

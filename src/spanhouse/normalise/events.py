@@ -7,6 +7,7 @@ records correlated by trace and span id (reference §1b, §9.17):
     `gen_ai.tool.message`: body `{content, role?, tool_calls?, id?}` (semantic-conventions
     `model/gen-ai/deprecated/events-deprecated.yaml`);
   * `gen_ai.choice`: body `{index, finish_reason, message: {role?, content?, tool_calls?}}`;
+    OpenLLMetry (`use_attributes=False`) puts `tool_calls` beside `message` instead of in it;
   * `gen_ai.client.inference.operation.details`: attributes `gen_ai.system_instructions`,
     `gen_ai.input.messages`, `gen_ai.output.messages`, structured on log records and JSON
     strings on spans (reference §9.1);
@@ -79,6 +80,8 @@ def messages_from_event(
         if not isinstance(message, Mapping):
             message = {key: fields[key] for key in ("content", "tool_calls") if key in fields}
         message = dict(message)
+        if message.get("tool_calls") is None and fields.get("tool_calls") is not None:
+            message["tool_calls"] = fields["tool_calls"]  # OpenLLMetry: beside `message`
         if isinstance(message.get("tool_calls"), str):
             message["tool_calls"] = _decoded(message["tool_calls"])
         message.setdefault("role", "assistant")

@@ -26,6 +26,8 @@ _ROLES = {"human": "user", "user": "user", "ai": "assistant", "assistant": "assi
           "developer": "system", "tool": "tool", "function": "tool", "model": "assistant", "chat": "user"}
 _LC_CLASSES = {"HumanMessage": "user", "AIMessage": "assistant", "SystemMessage": "system", "ToolMessage": "tool",
                "FunctionMessage": "tool", "ChatMessage": "user", "AIMessageChunk": "assistant"}
+# Vercel AI SDK (ai@5+, LanguageModelV2/V3) ToolResultOutput variants that wrap the result as `value`
+_TOOL_OUTPUT_TYPES = frozenset({"text", "json", "error-text", "error-json", "content"})
 _FINISH = {"tool-calls": "tool_calls", "tool_call": "tool_calls", "function_call": "tool_calls",
            "content-filter": "content_filter", "end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length"}
 
@@ -236,12 +238,20 @@ def _part(piece: Any) -> dict[str, Any] | None:
         return tool_call(_first(piece, "id", "toolCallId", "call_id"), _first(piece, "name", "toolName"),
                          _first(piece, "arguments", "args", "input"))
     if kind in ("tool_call_response", "tool-result", "function_call_output"):
+        response = _first(piece, "response", "result")
         return tool_response(_first(piece, "id", "toolCallId", "call_id"),
-                             _first(piece, "response", "result", "output"))
+                             _tool_output(piece.get("output")) if response is None else response)
     part = dict(piece)
     if "type" not in part:
         part["type"] = "unknown"
     return part
+
+
+def _tool_output(output: Any) -> Any:
+    """A tool result's `output`: Vercel AI SDK ≥5 wraps it as `{type: json|text|error-json|..., value}`."""
+    if isinstance(output, Mapping) and output.get("type") in _TOOL_OUTPUT_TYPES and "value" in output:
+        return output["value"]
+    return output
 
 
 def _first(mapping: Mapping[str, Any], *keys: str) -> Any:

@@ -66,8 +66,12 @@ def amount(text: str | None) -> float | None:
 
 
 def seconds_to_ms(text: str | None) -> float | None:
+    """Seconds -> milliseconds; None when the value is unreadable, negative or overflows (1e306 s)."""
     number = amount(text)
-    return None if number is None else number * 1000.0
+    if number is None:
+        return None
+    ms = number * 1000.0
+    return ms if ms < math.inf else None
 
 
 def text(value: str | None) -> str | None:

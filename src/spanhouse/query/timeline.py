@@ -177,9 +177,14 @@ def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) 
     }
 
 
+# Model calls, whose prompts GenAI instrumentations may send as log records (OpenLLMetry's
+# use_attributes=False sends an embedding's input as gen_ai.user.message too).
+_MODEL_CALLS = frozenset({"LLM", "EMBEDDING"})
+
+
 def needs_log_messages(doc: dict[str, Any]) -> bool:
-    """Whether an LLM span of the timeline has no messages of its own (they may be in otel_logs)."""
-    return any(span["ai"] and span["ai"]["category"] == "LLM" and span["ai"]["messages"]["source"] is None
+    """Whether a model-call span of the timeline has no messages of its own (they may be in otel_logs)."""
+    return any(span["ai"] and span["ai"]["category"] in _MODEL_CALLS and span["ai"]["messages"]["source"] is None
                for span in doc["spans"])
 
 

@@ -118,7 +118,8 @@ TABLE = Table((
         "a metric name used as a span attribute (Vercel ai@7, pydantic-ai); seconds -> ms"),
     Row(SYSTEM_INSTRUCTIONS, "input_messages", None, "JSON parts; prepended as a system message"),
     Row(INPUT_MESSAGES, "input_messages", None, "JSON, OTel parts schema (a non-JSON string: one user message)"),
-    Row(OUTPUT_MESSAGES, "output_messages", None, "JSON, OTel parts schema"),
+    Row(OUTPUT_MESSAGES, "output_messages", None, "JSON, OTel parts schema; its messages' finish_reason fill "
+        "finish_reasons when gen_ai.response.finish_reasons is absent (util-genai streaming)"),
     Row(PROMPT_DEPRECATED, "", None, "removed in v1.28; LangSmith's JSON form is read by langsmith", content=True),
     Row(COMPLETION_DEPRECATED, "", None, "removed in v1.28; see langsmith", content=True),
     Row(ERROR_TYPE, "error_type", values.text, "read only on GenAI spans", marker=False),
@@ -142,6 +143,10 @@ def extract(span: SpanView) -> Fields | None:
             fields["category"] = category
     if not _SPECIAL_KEYS.isdisjoint(keys):
         _special(span, fields)
+    if OUTPUT_MESSAGES in keys and FINISH_REASONS not in keys:
+        reasons = _finish_reasons(values.loads(span.attrs[OUTPUT_MESSAGES]))
+        if reasons:
+            fields["finish_reasons"] = reasons
     if span.content and (span.events or not _CONTENT_KEYS.isdisjoint(keys)):
         _content(span, fields)
     return fields
@@ -162,6 +167,15 @@ def _special(span: SpanView, fields: Fields) -> None:
         documents = values.loads(attrs[RETRIEVAL_DOCUMENTS])
         if isinstance(documents, list):
             fields["document_count"] = len(documents)
+
+
+def _finish_reasons(output: object) -> tuple[str, ...]:
+    """The finish_reason of each output message (the OTel output messages schema carries one per choice)."""
+    if not isinstance(output, list):
+        return ()
+    return tuple(messages.finish_reason(message["finish_reason"]) for message in output
+                 if isinstance(message, dict) and isinstance(message.get("finish_reason"), str)
+                 and message["finish_reason"])
 
 
 def _content(span: SpanView, fields: Fields) -> None:

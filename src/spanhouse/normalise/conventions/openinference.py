@@ -44,6 +44,7 @@ TOOL_NAME = "tool.name"
 TOOL_ID = "tool.id"
 FINISH_REASON = "llm.finish_reason"
 INVOCATION_PARAMETERS = "llm.invocation_parameters"
+EMBEDDING_INVOCATION_PARAMETERS = "embedding.invocation_parameters"
 METADATA = "metadata"
 INPUT_VALUE = "input.value"
 OUTPUT_VALUE = "output.value"
@@ -66,10 +67,12 @@ TABLE = Table((
         "GUARDRAIL, EVALUATOR, PROMPT; UNKNOWN gives none"),
     Row(REQUEST_MODEL, "request_model", values.text),
     Row(INVOCATION_PARAMETERS, "request_model", None, "JSON; key `model` (also temperature, max_tokens, stream)"),
+    Row(EMBEDDING_INVOCATION_PARAMETERS, "request_model", None, "JSON; key `model`"),
     Row(EMBEDDING_MODEL, "request_model", values.text),
     Row(RERANKER_MODEL, "request_model", values.text),
     Row(RESPONSE_MODEL, "response_model", values.text),
     Row(MODEL_NAME, "response_model", values.text, "response model (OpenAI); configured model (LlamaIndex)"),
+    Row(EMBEDDING_MODEL, "response_model", values.text, "the response's model (OpenAI); configured (LlamaIndex)"),
     Row(MODEL_NAME, "request_model", values.text, "last resort"),
     Row(PROVIDER, "provider", providers.provider, "hosting provider: azure -> azure.ai.openai, google, aws"),
     Row(SYSTEM, "provider", providers.provider, "AI product: mistralai -> mistral_ai, xai -> x_ai"),
@@ -92,8 +95,8 @@ TABLE = Table((
         "ls_provider fill thread_id, user_id, agent_name, provider when still empty", marker=False),
     Row(INPUT_VALUE, "input_messages", None, "RETRIEVER: retrieval_query; TOOL: tool_arguments; LLM/AGENT "
         "without llm.input_messages: one user message", marker=False),
-    Row(OUTPUT_VALUE, "output_messages", None, "TOOL: tool_result; LLM/AGENT without llm.output_messages: one "
-        "assistant message", marker=False),
+    Row(OUTPUT_VALUE, "output_messages", None, "TOOL: tool_result, and tool_call_id from a LangChain ToolMessage; "
+        "LLM/AGENT without llm.output_messages: one assistant message", marker=False),
     Row(RERANKER_QUERY, "retrieval_query", values.text),
     Row("llm.input_messages.{N}.message.*", "input_messages", None, "role, content, contents.K.message_content.*, "
         "tool_calls.M.tool_call.{id,function.name,function.arguments}, tool_call_id"),
@@ -135,6 +138,8 @@ def extract(span: SpanView) -> Fields | None:
         fields["finish_reasons"] = (messages.finish_reason(attrs[FINISH_REASON]),)
     if INVOCATION_PARAMETERS in keys:
         _invocation_parameters(values.mapping(attrs[INVOCATION_PARAMETERS]), attrs, fields)
+    elif EMBEDDING_INVOCATION_PARAMETERS in keys:
+        _invocation_parameters(values.mapping(attrs[EMBEDDING_INVOCATION_PARAMETERS]), attrs, fields)
     if METADATA in keys:
         _metadata(values.mapping(attrs[METADATA]), fields)
     if category == "RETRIEVAL":
@@ -145,9 +150,34 @@ def extract(span: SpanView) -> Fields | None:
         count = messages.indexed_count(attrs, RERANKED)
         if count:
             fields["document_count"] = count
+    if category == "TOOL" and "tool_call_id" not in fields:
+        call_id = _tool_message_call_id(attrs.get(OUTPUT_VALUE))
+        if call_id:
+            fields["tool_call_id"] = call_id
     if span.content:
         _content(attrs, category, fields)
     return fields
+
+
+def _tool_message_call_id(output: str | None) -> str | None:
+    """The tool call id in a LangChain ToolMessage a TOOL span returned (its `output.value`), if it is one.
+
+    LangChain's tool run gets the model's ToolCall and answers with a ToolMessage naming it; the
+    OpenInference instrumentor dumps it as `{"type": "tool", "data": {..., "tool_call_id"}}` (or in
+    the `lc` constructor form with `kwargs`), and sets no `tool.id`.
+    """
+    if not output or not output.startswith("{") or '"tool_call_id"' not in output:
+        return None
+    message = values.loads(output)
+    if not isinstance(message, dict):
+        return None
+    for key in ("data", "kwargs"):
+        inner = message.get(key)
+        if isinstance(inner, dict):
+            message = inner
+            break
+    call_id = message.get("tool_call_id")
+    return call_id if isinstance(call_id, str) and call_id else None
 
 
 def _invocation_parameters(params: Mapping[str, object], attrs: Mapping[str, str], fields: Fields) -> None:

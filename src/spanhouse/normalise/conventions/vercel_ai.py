@@ -45,9 +45,14 @@ RESPONSE_OBJECT = "ai.response.object"
 ROLLUPS = frozenset({"ai.generateText", "ai.streamText", "ai.generateObject", "ai.streamObject", "ai.embed",
                      "ai.embedMany", "ai.rerank"})
 
+# outer (roll-up) operations that name whether their model calls stream
+_STREAMING_ROLLUPS = {"ai.streamText": True, "ai.streamObject": True, "ai.generateText": False,
+                      "ai.generateObject": False}
+
 TABLE = Table((
     Row(OPERATION_ID, "category", None, "*.doGenerate/*.doStream -> LLM, *.doEmbed -> EMBEDDING, ai.toolCall -> "
-        "TOOL, *.doRerank -> RERANKER, outer ai.generateText/... -> CHAIN (a roll-up)"),
+        "TOOL, *.doRerank -> RERANKER, outer ai.generateText/... -> CHAIN (a roll-up); also streaming: "
+        "doStream/streamText/streamObject true, doGenerate/generateText/generateObject false"),
     Row(MODEL_ID, "request_model", values.text),
     Row(RESPONSE_MODEL, "response_model", values.text),
     Row(MODEL_PROVIDER, "provider", providers.provider, "`openai.chat` -> openai (provider + API flavour)"),
@@ -101,8 +106,8 @@ def extract(span: SpanView) -> Fields | None:
         fields["category"], fields["operation"] = kind
         if kind[0] == "LLM":
             fields["streaming"] = operation_id.endswith(".doStream")
-        elif operation_id in ("ai.streamText", "ai.streamObject"):
-            fields["streaming"] = True
+        elif operation_id in _STREAMING_ROLLUPS:
+            fields["streaming"] = _STREAMING_ROLLUPS[operation_id]
     if operation_id in ROLLUPS:
         fields["rollup"] = True
     reason = attrs.get(FINISH_REASON)
