@@ -13,12 +13,10 @@ reported, like spans. A record without a timestamp takes its observed time, as t
 
 from __future__ import annotations
 
-from google.protobuf.message import DecodeError as ProtobufDecodeError
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from spanhouse.decode.attributes import flatten, render, values_only
-from spanhouse.decode.traces import MAX_TIMESTAMP_NS, SpanBatch, empty_batch
-from spanhouse.errors import DecodeError
+from spanhouse.decode.traces import MAX_TIMESTAMP_NS, SpanBatch, empty_batch, parse_message
 
 LOG_COLUMNS: tuple[str, ...] = (
     "Tenant",
@@ -49,12 +47,7 @@ LOG_COLUMNS: tuple[str, ...] = (
 
 
 def parse_logs_protobuf(body: bytes) -> ExportLogsServiceRequest:
-    request = ExportLogsServiceRequest()
-    try:
-        request.ParseFromString(body)
-    except ProtobufDecodeError as exc:
-        raise DecodeError(f"request body is not a protobuf ExportLogsServiceRequest: {exc}") from exc
-    return request
+    return parse_message(body, ExportLogsServiceRequest())
 
 
 def _record_problem(trace_id: bytes, span_id: bytes, timestamp: int) -> str | None:

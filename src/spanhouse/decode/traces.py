@@ -9,9 +9,10 @@ counted and described instead of stored; the rest of the request is unaffected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError as ProtobufDecodeError
+from google.protobuf.message import Message
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from spanhouse.decode.attributes import flatten, values_only
@@ -24,6 +25,7 @@ STATUS_CODES = ("Unset", "Ok", "Error")
 # DateTime64(9) holds nanoseconds in an Int64: up to 2262-04-11.
 MAX_TIMESTAMP_NS = 2**63 - 1
 _MAX_PROBLEMS = 10
+MessageT = TypeVar("MessageT", bound=Message)
 
 OTLP_COLUMNS: tuple[str, ...] = (
     "Tenant",
@@ -93,13 +95,17 @@ def empty_batch(names: tuple[str, ...] = OTLP_COLUMNS, unit: str = "span") -> Sp
     return SpanBatch(columns={name: [] for name in names}, unit=unit)
 
 
-def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
-    request = ExportTraceServiceRequest()
+def parse_message(body: bytes, message: MessageT) -> MessageT:
+    """`message` parsed from `body`; DecodeError naming the message type when it is not one."""
     try:
-        request.ParseFromString(body)
+        message.ParseFromString(body)
     except ProtobufDecodeError as exc:
-        raise DecodeError(f"request body is not a protobuf ExportTraceServiceRequest: {exc}") from exc
-    return request
+        raise DecodeError(f"request body is not a protobuf {type(message).__name__}: {exc}") from exc
+    return message
+
+
+def parse_protobuf(body: bytes) -> ExportTraceServiceRequest:
+    return parse_message(body, ExportTraceServiceRequest())
 
 
 def _span_problem(span: Any) -> str | None:
