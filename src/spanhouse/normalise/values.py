@@ -8,6 +8,7 @@ never the span. Numbers may arrive as ints, doubles, decimal strings or JSON-enc
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -169,6 +170,20 @@ def number_in(obj: Any) -> str | None:
     if isinstance(obj, bool) or obj is None or isinstance(obj, dict | list):
         return None
     return str(obj)
+
+
+def numbers_from(source: Mapping[str, Any], names: Iterable[tuple[str, tuple[str, ...]]],
+                 parse: Callable[[str | None], Any], fields: dict[str, Any]) -> None:
+    """Fill `fields` from a decoded JSON object: per (field, candidate keys), the first key that
+    parses; a field already set (by a higher-priority source) is left alone."""
+    for field, keys in names:
+        if field in fields:
+            continue
+        for key in keys:
+            number = parse(number_in(source.get(key)))
+            if number is not None:
+                fields[field] = number
+                break
 
 
 def _unquote(value: str) -> str:

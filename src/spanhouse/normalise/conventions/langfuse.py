@@ -11,7 +11,6 @@ counts. `langfuse.observation.completion_start_time` needs the span start and is
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from spanhouse.normalise import messages, values
 from spanhouse.normalise.fields import Fields
@@ -84,30 +83,21 @@ def extract(span: SpanView) -> Fields | None:
         elif category == "TOOL" and span.name and not attrs.get("gen_ai.tool.name"):
             fields["tool_name"] = span.name
     if USAGE in keys:
-        _numbers(values.mapping(attrs[USAGE]), USAGE_KEYS, values.count, fields)
+        values.numbers_from(values.mapping(attrs[USAGE]), USAGE_KEYS, values.count, fields)
     if COST in keys:
-        _numbers(values.mapping(attrs[COST]), COST_KEYS, values.amount, fields)
+        values.numbers_from(values.mapping(attrs[COST]), COST_KEYS, values.amount, fields)
         if "total_cost" in fields or "input_cost" in fields:
             fields["cost_source"] = "span:" + COST
     if PARAMETERS in keys:
         parameters = values.mapping(attrs[PARAMETERS])
-        _numbers(parameters, (("temperature", ("temperature",)),), values.amount, fields)
-        _numbers(parameters, (("max_tokens", ("max_tokens", "max_completion_tokens")),), values.count, fields)
+        values.numbers_from(parameters, (("temperature", ("temperature",)),), values.amount, fields)
+        values.numbers_from(parameters, (("max_tokens", ("max_tokens", "max_completion_tokens")),), values.count,
+                            fields)
     if (attrs.get(LEVEL) or "").upper() == "ERROR":
         fields["error_message"] = attrs.get(STATUS_MESSAGE) or ""
     if span.content:
         _content(attrs, category, fields)
     return fields
-
-
-def _numbers(source: Mapping[str, Any], names: tuple[tuple[str, tuple[str, ...]], ...], parse: Any,
-             fields: Fields) -> None:
-    for field, keys in names:
-        for key in keys:
-            number = parse(values.number_in(source.get(key)))
-            if number is not None:
-                fields.setdefault(field, number)
-                break
 
 
 def _content(attrs: Mapping[str, str], category: str | None, fields: Fields) -> None:

@@ -33,10 +33,11 @@ TYPE_CATEGORY = {"LLM": "LLM", "CHAT_MODEL": "LLM", "EMBEDDING": "EMBEDDING", "R
                  "EVALUATOR": "EVALUATOR"}
 CATEGORY_OPERATION = {"LLM": "chat", "EMBEDDING": "embeddings", "RETRIEVAL": "retrieval", "TOOL": "execute_tool",
                       "AGENT": "invoke_agent"}
-USAGE_KEYS = (("input_tokens", "input_tokens"), ("output_tokens", "output_tokens"), ("total_tokens", "total_tokens"),
-              ("cache_read_tokens", "cache_read_input_tokens"), ("cache_write_tokens", "cache_creation_input_tokens"),
-              ("reasoning_tokens", "reasoning_tokens"))
-COST_KEYS = (("input_cost", "input_cost"), ("output_cost", "output_cost"), ("total_cost", "total_cost"))
+USAGE_KEYS = (("input_tokens", ("input_tokens",)), ("output_tokens", ("output_tokens",)),
+              ("total_tokens", ("total_tokens",)), ("cache_read_tokens", ("cache_read_input_tokens",)),
+              ("cache_write_tokens", ("cache_creation_input_tokens",)), ("reasoning_tokens", ("reasoning_tokens",)))
+COST_KEYS = (("input_cost", ("input_cost",)), ("output_cost", ("output_cost",)),
+             ("total_cost", ("total_cost",)))
 
 TABLE = Table((
     Row(SPAN_TYPE, "category", None, "JSON string: LLM/CHAT_MODEL -> LLM, RETRIEVER -> RETRIEVAL, "
@@ -76,17 +77,9 @@ def extract(span: SpanView) -> Fields | None:
         elif category == "AGENT" and span.name:
             fields["agent_name"] = span.name
     if TOKEN_USAGE in keys:
-        usage = values.mapping(attrs[TOKEN_USAGE])
-        for field, key in USAGE_KEYS:
-            number = values.count(values.number_in(usage.get(key)))
-            if number is not None:
-                fields[field] = number
+        values.numbers_from(values.mapping(attrs[TOKEN_USAGE]), USAGE_KEYS, values.count, fields)
     if COST in keys:
-        cost = values.mapping(attrs[COST])
-        for field, key in COST_KEYS:
-            usd = values.amount(values.number_in(cost.get(key)))
-            if usd is not None:
-                fields[field] = usd
+        values.numbers_from(values.mapping(attrs[COST]), COST_KEYS, values.amount, fields)
         if "total_cost" in fields or "input_cost" in fields:
             fields["cost_source"] = "span:" + COST
     if category == "RETRIEVAL" and OUTPUTS in keys:

@@ -184,13 +184,8 @@ def _invocation_parameters(params: Mapping[str, object], attrs: Mapping[str, str
     model = params.get("model")
     if isinstance(model, str) and model and not values.text(attrs.get(REQUEST_MODEL)):
         fields["request_model"] = model  # beats embedding/reranker/llm.model_name (reference §10)
-    for field, key, parse in (("temperature", "temperature", values.amount),
-                              ("max_tokens", "max_tokens", values.count),
-                              ("max_tokens", "max_completion_tokens", values.count)):
-        if field not in fields:
-            number = parse(values.number_in(params.get(key)))
-            if number is not None:
-                fields[field] = number
+    values.numbers_from(params, (("temperature", ("temperature",)),), values.amount, fields)
+    values.numbers_from(params, (("max_tokens", ("max_tokens", "max_completion_tokens")),), values.count, fields)
     stream = params.get("stream")
     if "streaming" not in fields and isinstance(stream, bool):
         fields["streaming"] = stream
