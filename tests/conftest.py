@@ -43,6 +43,12 @@ def settings(chdb_path: Path) -> Settings:
         flush_interval_ms=5,
         decode_processes=0,
         write_timeout_s=20,
+        # Test spans carry fixed timestamps (tests.factories.BASE_NS), older than any retention;
+        # tests/store/test_retention.py covers the TTLs.
+        retention_raw_days=0,
+        retention_minute_days=0,
+        retention_hourly_days=0,
+        retention_daily_days=0,
     )
 
 
@@ -97,6 +103,8 @@ class RunningServer:
 
     def __exit__(self, *exc_info: object) -> None:
         assert self._loop is not None and self._stop is not None
+        if not self._thread.is_alive():  # already stopped by the test (a restart scenario)
+            return
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(60)
 

@@ -33,10 +33,12 @@ from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
 from spanhouse.receive.ingest import Ingest, Normalisation, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
-from spanhouse.settings import Settings
+from spanhouse.settings import Settings, retention
 from spanhouse.store import migrations
 from spanhouse.store.client import connect
+from spanhouse.store.dedup import SpanDedup
 from spanhouse.store.native import TableLayout
+from spanhouse.store.retention import apply_retention
 from spanhouse.store.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
@@ -66,15 +68,26 @@ class BoundPorts:
 
 
 def open_store(settings: Settings) -> Client:
-    """Create the database if needed, apply migrations, return a client bound to the database."""
+    """Create the database if needed, apply migrations and retention, return a client bound to the database."""
+    client, changes = migrate_store(settings)
+    if changes:
+        logger.info("schema changes: %s", "; ".join(changes))
+    return client
+
+
+def migrate_store(settings: Settings) -> tuple[Client, list[str]]:
+    """`open_store`, also returning what changed: migrations applied and retention altered."""
     bootstrap = connect(settings.clickhouse_dsn)
     migrations.create_database(bootstrap, settings.clickhouse_database)
     bootstrap.close()
     client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
-    applied = migrations.migrate(client)
-    if applied:
-        logger.info("applied migrations: %s", ", ".join(applied))
-    return client
+    try:
+        changes = migrations.migrate(client)
+        changes += apply_retention(client, retention(settings))
+    except BaseException:
+        client.close()
+        raise
+    return client, changes
 
 
 class _Server(uvicorn.Server):
@@ -165,6 +178,13 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(reader_client.close)
 
+        dedup: SpanDedup | None = None
+        if settings.dedup_window_s:
+            dedup = SpanDedup(settings.dedup_window_s)
+            reloaded = await asyncio.to_thread(dedup.load, migrated)
+            logger.info("dedup: %d spans stored in the last %ds will not be stored again", reloaded,
+                        settings.dedup_window_s)
+
         # One writer (and one client handle: chDB runs one call at a time per handle) per signal,
         # so log inserts never wait behind span inserts.
         layouts: dict[Signal, TableLayout] = {}
@@ -184,7 +204,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         # Entering a process pool waits for its workers to import spanhouse: off the event loop.
         pool = _encode_pool(settings, layouts)
         await asyncio.to_thread(stack.enter_context, pool)
-        ingest = Ingest(writers, pool, write_timeout_s=settings.write_timeout_s)
+        ingest = Ingest(writers, pool, write_timeout_s=settings.write_timeout_s, dedup=dedup)
         tenant = settings.default_tenant
 
         def tenant_of(_request: Any) -> str:

@@ -104,16 +104,11 @@ async def _serve(settings: Settings, ports_file: str | None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
-    from spanhouse.store import migrations
-    from spanhouse.store.client import connect
+    from spanhouse.app import migrate_store
 
-    bootstrap = connect(settings.clickhouse_dsn)
-    migrations.create_database(bootstrap, settings.clickhouse_database)
-    bootstrap.close()
-    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
-    applied = migrations.migrate(client)
+    client, changes = migrate_store(settings)
     client.close()
-    print("applied: " + ", ".join(applied) if applied else "schema is up to date")
+    print("applied: " + ", ".join(changes) if changes else "schema is up to date")
     return 0
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spanhouse.errors import ConfigError
+from spanhouse.store.retention import Retention
 
 ENV_PREFIX = "SPANHOUSE_"
 
@@ -82,6 +83,20 @@ class Settings:
         "Extra regular expressions masked in content, one per line (in TOML, a multi-line string); each match "
         "becomes [REDACTED].",
     )
+    retention_raw_days: int = _setting(
+        30, "Days raw spans and log records are kept (otel_traces, otel_logs, otel_traces_trace_id_ts); 0 keeps "
+            "them forever. Changing it alters the tables' TTL at the next start.",
+    )
+    retention_minute_days: int = _setting(7, "Days the per-minute rollups (minute_metrics) are kept; 0 = forever.")
+    retention_hourly_days: int = _setting(90, "Days the hourly rollups (hourly_metrics) are kept; 0 = forever.")
+    retention_daily_days: int = _setting(
+        400, "Days the daily rollups (daily_metrics) and per-trace rollups (thread_activity) are kept; 0 = forever.",
+    )
+    dedup_window_s: int = _setting(
+        900,
+        "A span whose (trace id, span id) was stored less than this many seconds ago is dropped as a retry, also "
+        "across a restart; 0 turns dedup off. Memory: 8 bytes per span received in the window.",
+    )
     default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
     log_level: str = _setting("INFO", "Python logging level.")
 
@@ -121,6 +136,10 @@ class Settings:
                 raise ConfigError(f"content_redact_patterns: {line!r} is not a valid regex: {exc}") from exc
         if self.decode_processes < -1:
             raise ConfigError(f"decode_processes must be -1, 0 or a positive count, got {self.decode_processes}")
+        for name in ("retention_raw_days", "retention_minute_days", "retention_hourly_days", "retention_daily_days",
+                     "dedup_window_s"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if not self.default_tenant:
             raise ConfigError("default_tenant must not be empty")
 
@@ -168,6 +187,11 @@ def _coerce(name: str, value: Any) -> Any:
         env = ENV_PREFIX + name.upper()
         expected = {"int": "an integer", "float": "a number", "bool": "true or false"}.get(str(kind), "a string")
         raise ConfigError(f"setting {name} ({env}) must be {expected}, got {value!r}") from exc
+
+
+def retention(settings: Settings) -> Retention:
+    return Retention(settings.retention_raw_days, settings.retention_minute_days, settings.retention_hourly_days,
+                     settings.retention_daily_days)
 
 
 def documented_settings() -> list[tuple[str, str, Any, str]]:

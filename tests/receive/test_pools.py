@@ -34,6 +34,7 @@ def test_a_worker_process_encodes_exactly_what_a_thread_does(layout, processes):
         in_thread = asyncio.run(threads.encode("traces", BODY, "protobuf", "acme"))
     in_process = asyncio.run(processes.encode("traces", BODY, "protobuf", "acme"))
     assert in_process == in_thread
+    assert in_process.keys.tolist() == in_thread.keys.tolist()
     assert (in_process.block.rows, in_process.outcome.accepted, in_process.outcome.rejected) == (2, 2, 1)
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from itertools import compress
 from typing import Literal, Protocol
 
+import numpy as np
 from google.protobuf.message import Message
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
@@ -27,6 +30,7 @@ from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
 from spanhouse.normalise.logs import apply_content_policy
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.spans import normalise_batch
+from spanhouse.store.dedup import Keys, SpanDedup, first_occurrences, span_keys
 from spanhouse.store.native import NativeBlock, NativeEncoder
 from spanhouse.store.writer import SpanSink
 
@@ -48,6 +52,8 @@ class ExportOutcome:
 class EncodedRequest:
     block: NativeBlock
     outcome: ExportOutcome
+    # Dedup keys of the block's spans (a numpy array: compared by tests with .tolist()).
+    keys: Keys = field(default_factory=lambda: span_keys((), ()), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ NO_NORMALISATION_OPTIONS = Normalisation()
 
 
 class EncodePool(Protocol):
-    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest: ...
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
+                     exclude: Keys | None = None) -> EncodedRequest: ...
 
 
 def export_response(signal: Signal, outcome: ExportOutcome) -> Message:
@@ -114,18 +121,33 @@ DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str, Normalisation], SpanBa
 
 
 def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal: Signal, body: bytes,
-                   encoding: Encoding, tenant: str) -> EncodedRequest:
-    """The signal's decoder, then the batch's columns as one Native block ready for the writer."""
+                   encoding: Encoding, tenant: str, exclude: Keys | None = None) -> EncodedRequest:
+    """The signal's decoder, then the batch's columns as one Native block ready for the writer.
+
+    Spans repeated within the request are kept once; spans whose key is in `exclude` (copies of
+    spans already stored or being stored) are left out of the block but still count as accepted.
+    """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
-    return EncodedRequest(encoder.encode(batch.columns), outcome)
+    if signal != "traces":
+        return EncodedRequest(encoder.encode(batch.columns), outcome)
+    keys = span_keys(batch.columns["TraceId"], batch.columns["SpanId"])
+    keep = first_occurrences(keys)
+    if exclude is not None and len(exclude):
+        keep &= ~np.isin(keys, exclude)
+    if not keep.all():
+        batch.columns = {name: list(compress(values, keep)) for name, values in batch.columns.items()}
+        keys = keys[keep]
+    return EncodedRequest(encoder.encode(batch.columns), outcome, keys)
 
 
 class Ingest:
-    def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float) -> None:
+    def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float,
+                 dedup: SpanDedup | None = None) -> None:
         self._sinks = sinks
         self._pool = pool
         self._timeout = write_timeout_s
+        self._dedup = dedup
 
     async def export(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> ExportOutcome:
         """Store the spans (or log records) of one request and return once they are durable.
@@ -137,10 +159,32 @@ class Ingest:
             StoreError: the store refused the data.
         """
         encoded = await self._pool.encode(signal, body, encoding, tenant)
+        outcome = encoded.outcome
+        waits: set[Future[None]] = set()
+        dedup = self._dedup if signal == "traces" else None
+        if dedup is not None:
+            # Check, then submit and claim with no await in between, so two copies racing in
+            # concurrent requests cannot both be written. Re-encoding awaits: check again after.
+            check = dedup.check(tenant, encoded.keys)
+            excluded = encoded.keys[:0]
+            while check.copies.any():
+                waits |= check.pending
+                excluded = np.concatenate([excluded, encoded.keys[check.copies]])
+                encoded = await self._pool.encode(signal, body, encoding, tenant, exclude=excluded)
+                check = dedup.check(tenant, encoded.keys)
         future = self._sinks[signal].submit(encoded.block)
+        if dedup is not None and len(encoded.keys):
+            dedup.claim(tenant, encoded.keys, future)
+        await self._durable(future)
+        # Copies left out of this request are acknowledged once their first write is durable;
+        # if it failed, its error (retryable when the store was down) is this request's too.
+        for earlier in waits:
+            await self._durable(earlier)
+        return outcome
+
+    async def _durable(self, future: Future[None]) -> None:
         try:
             # shield: a client that gives up must not cancel a write other requests share.
             await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self._timeout)
         except TimeoutError as exc:
             raise StoreUnavailable(f"spans were not durable within {self._timeout:.0f}s") from exc
-        return encoded.outcome

@@ -32,6 +32,7 @@ from spanhouse.receive.ingest import (
     Signal,
     encode_request,
 )
+from spanhouse.store.dedup import Keys
 from spanhouse.store.native import NativeEncoder, TableLayout
 
 logger = logging.getLogger(__name__)
@@ -52,9 +53,10 @@ class ThreadEncodePool:
     def __exit__(self, *exc_info: object) -> None:
         return None
 
-    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
+                     exclude: Keys | None = None) -> EncodedRequest:
         return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], self._normalisation, signal,
-                                              body, encoding, tenant, limiter=self._limiter)
+                                              body, encoding, tenant, exclude, limiter=self._limiter)
 
 
 _worker_encoders: dict[Signal, NativeEncoder] = {}
@@ -67,8 +69,9 @@ def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalis
     _worker_normalisation = normalisation
 
 
-def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
-    return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant)
+def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str,
+                      exclude: Keys | None) -> EncodedRequest:
+    return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant, exclude)
 
 
 def _ready() -> bool:
@@ -103,14 +106,15 @@ class ProcessEncodePool:
             initializer=_start_worker, initargs=(self._layouts, self._normalisation),
         )
 
-    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> EncodedRequest:
+    async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
+                     exclude: Keys | None = None) -> EncodedRequest:
         executor = self._executor
         if executor is None:
             raise RuntimeError("ProcessEncodePool used outside its context")
         async with self._slots:
             try:
                 return await asyncio.get_running_loop().run_in_executor(
-                    executor, _encode_in_worker, signal, body, encoding, tenant)
+                    executor, _encode_in_worker, signal, body, encoding, tenant, exclude)
             except BrokenProcessPool as exc:
                 if self._executor is executor:  # the first request to notice replaces the pool
                     logger.error("a decode worker died; restarting the pool of %d", self._processes)

@@ -1,0 +1,1 @@
+ALTER TABLE daily_metrics_rollup MODIFY TTL day + toIntervalDay({days:UInt32})

@@ -1,0 +1,1 @@
+ALTER TABLE otel_traces MODIFY TTL toDateTime(Timestamp) + toIntervalDay({days:UInt32})

@@ -1,0 +1,1 @@
+ALTER TABLE otel_traces_trace_id_ts MODIFY TTL toDateTime(Start) + toIntervalDay({days:UInt32})

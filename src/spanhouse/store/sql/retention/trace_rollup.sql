@@ -1,0 +1,1 @@
+ALTER TABLE trace_rollup MODIFY TTL toDateTime(trace_last_seen) + toIntervalDay({days:UInt32})
