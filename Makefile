@@ -24,6 +24,8 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
+	$(PY) -m benchmarks.rollups
+	$(PY) -m benchmarks.content_bytes
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -31,7 +31,7 @@ from spanhouse.normalise.pricing import PriceTable
 from spanhouse.query import api
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
-from spanhouse.receive.ingest import Ingest, Normalisation, Signal
+from spanhouse.receive.ingest import CONTENT_COLUMNS, CONTENT_TABLE, Ingest, Normalisation, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.settings import Settings, retention
 from spanhouse.store import migrations
@@ -157,16 +157,18 @@ def normalisation(settings: Settings) -> Normalisation:
     custom = tuple(Redaction(f"custom {number}", re.compile(line), "[REDACTED]")
                    for number, line in enumerate(settings.content_redact_patterns.splitlines(), 1) if line)
     policy = ContentPolicy(capture=settings.content_capture, max_bytes=settings.content_max_bytes,
-                           redact=redactions + custom)
+                           redact=redactions + custom, deduplicate=settings.content_dedup)
     prices = PriceTable.load(Path(settings.prices_file) if settings.prices_file else None)
     return Normalisation(policy, prices)
 
 
-def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout]) -> ThreadEncodePool | ProcessEncodePool:
+def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout],
+                 content_layout: TableLayout) -> ThreadEncodePool | ProcessEncodePool:
     processes = settings.decode_processes
     if processes == 0:
-        return ThreadEncodePool(layouts, normalisation(settings))
-    return ProcessEncodePool(layouts, processes if processes > 0 else (os.cpu_count() or 1), normalisation(settings))
+        return ThreadEncodePool(layouts, normalisation(settings), content_layout=content_layout)
+    return ProcessEncodePool(layouts, processes if processes > 0 else (os.cpu_count() or 1), normalisation(settings),
+                             content_layout=content_layout)
 
 
 @asynccontextmanager
@@ -185,26 +187,30 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
             logger.info("dedup: %d spans stored in the last %ds will not be stored again", reloaded,
                         settings.dedup_window_s)
 
-        # One writer (and one client handle: chDB runs one call at a time per handle) per signal,
-        # so log inserts never wait behind span inserts.
-        layouts: dict[Signal, TableLayout] = {}
-        writers: dict[Signal, BatchWriter] = {}
-        for signal, (table, columns) in TABLES.items():
-            client = migrated if signal == "traces" else connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        # One writer (and one client handle: chDB runs one call at a time per handle) per table,
+        # so log inserts never wait behind span inserts, nor span inserts behind their text.
+        layouts: dict[str, TableLayout] = {}
+        writers: dict[str, BatchWriter] = {}
+        tables: dict[str, tuple[str, tuple[str, ...]]] = {"content": (CONTENT_TABLE, CONTENT_COLUMNS)}
+        tables.update((signal, table) for signal, table in TABLES.items())
+        for name, (table, columns) in tables.items():
+            client = migrated if name == "traces" else connect(settings.clickhouse_dsn, settings.clickhouse_database)
             if client is not migrated:
                 stack.callback(client.close)
-            layouts[signal] = await asyncio.to_thread(TableLayout.read, client, table, columns)
-            writers[signal] = stack.enter_context(BatchWriter(
-                client, layouts[signal],
+            layouts[name] = await asyncio.to_thread(TableLayout.read, client, table, columns)
+            writers[name] = stack.enter_context(BatchWriter(
+                client, layouts[name],
                 batch_max_spans=settings.batch_max_spans,
                 flush_interval_s=settings.flush_interval_ms / 1000,
                 queue_max_spans=settings.queue_max_spans,
                 retry_deadline_s=settings.write_timeout_s,
             ))
+        signals: tuple[Signal, ...] = tuple(TABLES)
         # Entering a process pool waits for its workers to import spanhouse: off the event loop.
-        pool = _encode_pool(settings, layouts)
+        pool = _encode_pool(settings, {signal: layouts[signal] for signal in signals}, layouts["content"])
         await asyncio.to_thread(stack.enter_context, pool)
-        ingest = Ingest(writers, pool, write_timeout_s=settings.write_timeout_s, dedup=dedup)
+        ingest = Ingest({signal: writers[signal] for signal in signals}, pool, write_timeout_s=settings.write_timeout_s,
+                        dedup=dedup, content_sink=writers["content"])
         tenant = settings.default_tenant
 
         def tenant_of(_request: Any) -> str:

@@ -73,6 +73,13 @@ class Settings:
     )
     content_max_bytes: int = _setting(16_384, "Cap, in UTF-8 bytes, on each canonical content column (messages, "
                                               "tool arguments and results, error messages).")
+    content_dedup: bool = _setting(
+        True,
+        "Store each distinct prompt / completion message (and long raw content attribute) once per tenant in "
+        "message_content, referenced by hash from the span, so a conversation's history is not stored again "
+        "with every call. false: keep the text in the span row (InputMessages, OutputMessages, SpanAttributes), "
+        "where exporter-style SQL and Grafana's trace view see it.",
+    )
     content_redaction: bool = _setting(
         True,
         "Mask e-mail addresses, API keys and bearer tokens (sk-, AKIA, ghp_, xox, Bearer), and card numbers "

@@ -25,6 +25,9 @@ MANIFEST = json.loads((CAPTURES / "manifest.json").read_text())
 FIXTURES = MANIFEST["fake_openai_server"]["fixtures"]
 
 _SKIPPED = {CANONICAL[field][0] for field in COST_FIELDS}  # costs: tested with pricing
+# references into message_content: the replay re-inflates them into InputMessages / OutputMessages
+# and SpanAttributes, as the timeline does, and compares the text
+_SKIPPED |= {"InputMessageHashes", "OutputMessageHashes", "ContentAttributes"}
 COLUMNS = (*(column for column, _ in CANONICAL.values() if column not in _SKIPPED), "Convention")
 EMPTY: dict[str, Any] = {column: [] if empty == () else empty for column, empty in CANONICAL.values()
                          if column not in _SKIPPED} | {"Convention": [], "InputMessages": [], "OutputMessages": []}

@@ -34,6 +34,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from spanhouse.query.timeline import inflate_content
 from spanhouse.settings import Settings
 from spanhouse.store.client import connect
 from tests.conftest import RunningServer
@@ -95,11 +96,14 @@ def _stored(settings: Settings) -> tuple[dict[Key, list[dict[str, Any]]], list[d
     trace_ids = {trace_id: _key(path) for path in TRACE_FILES for trace_id in _trace_ids(path)}
     client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
-        columns = ("TraceId", "SpanId", "ParentSpanId", "SpanName", *COLUMNS)
+        columns = ("TraceId", "SpanId", "ParentSpanId", "SpanName", "SpanAttributes", "InputMessageHashes",
+                   "OutputMessageHashes", "ContentAttributes", *COLUMNS)
         result = client.query(f"SELECT {', '.join(columns)} FROM otel_traces ORDER BY Timestamp, SpanId")
+        rows = [dict(zip(columns, values, strict=True)) for values in result.result_rows]
+        texts = client.query("SELECT hash, any(content) FROM message_content GROUP BY hash").result_rows
+        inflate_content(rows, dict(texts))
         spans: dict[Key, list[dict[str, Any]]] = defaultdict(list)
-        for values in result.result_rows:
-            row = dict(zip(columns, values, strict=True))
+        for row in rows:
             spans[trace_ids[row["TraceId"]]].append(row)
         log_columns = ("TraceId", "SpanId", "EventName", "Body", "BodyType", "LogAttributes")
         result = client.query(f"SELECT {', '.join(log_columns)} FROM otel_logs ORDER BY Timestamp, ObservedTimestamp")

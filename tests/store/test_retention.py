@@ -23,8 +23,8 @@ def test_defaults_keep_raw_30_minute_7_hourly_90_daily_400_days(settings, query)
                                    retention_hourly_days=90, retention_daily_days=400)
     migrate_store(defaults)[0].close()
     assert ttl_days(query) == {
-        "otel_traces": 30, "otel_logs": 30, "otel_traces_trace_id_ts": 30, "minute_metrics_rollup": 7,
-        "hourly_metrics_rollup": 90, "daily_metrics_rollup": 400, "trace_rollup": 400,
+        "otel_traces": 30, "otel_logs": 30, "otel_traces_trace_id_ts": 30, "message_content": 30,
+        "minute_metrics_rollup": 7, "hourly_metrics_rollup": 90, "daily_metrics_rollup": 400, "trace_rollup": 400,
     }
 
 
@@ -35,7 +35,8 @@ def test_a_changed_setting_alters_the_ttl_once_and_zero_keeps_forever(settings, 
     changed = dataclasses.replace(first, retention_raw_days=14, retention_hourly_days=0)
     client, changes = migrate_store(changed)
     client.close()
-    assert sorted(changes) == ["hourly_metrics_rollup: 90 days -> forever", "otel_logs: 30 days -> 14 days",
+    assert sorted(changes) == ["hourly_metrics_rollup: 90 days -> forever", "message_content: 30 days -> 14 days",
+                               "otel_logs: 30 days -> 14 days",
                                "otel_traces: 30 days -> 14 days", "otel_traces_trace_id_ts: 30 days -> 14 days"]
     assert ttl_days(query)["otel_traces"] == 14 and ttl_days(query)["hourly_metrics_rollup"] is None
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from spanhouse.app import INSERT_COLUMNS, open_store
+from spanhouse.app import INSERT_COLUMNS, normalisation, open_store
 from spanhouse.receive.ingest import Ingest
 from spanhouse.receive.pools import ThreadEncodePool
+from spanhouse.settings import Settings
 from spanhouse.store.dedup import SpanDedup
 from spanhouse.store.native import TableLayout
 from spanhouse.store.writer import BatchWriter
@@ -95,8 +96,9 @@ def assert_same(expected: Rows, actual: Rows, what: str) -> None:
 def ingest(store) -> Iterator[Ingest]:
     layout = TableLayout.read(store, "otel_traces", INSERT_COLUMNS)
     with BatchWriter(store, layout, flush_interval_s=0.005) as writer:
-        yield Ingest({"traces": writer}, ThreadEncodePool({"traces": layout}), write_timeout_s=30,
-                     dedup=SpanDedup(900))
+        # with the shipped prices, so the cost columns are compared on real values
+        pool = ThreadEncodePool({"traces": layout}, normalisation(Settings(content_dedup=False)))
+        yield Ingest({"traces": writer}, pool, write_timeout_s=30, dedup=SpanDedup(900))
 
 
 def send_workload(ingest: Ingest, **options: Any) -> None:
@@ -124,7 +126,8 @@ def test_every_rollup_row_equals_the_raw_spans_aggregated_with_plain_sql(ingest,
     send_workload(ingest)
 
     assert query("SELECT uniqExact(Tenant), uniqExact(toDate(Timestamp)) >= 4, countIf(StatusCode = 'Error') > 50, "
-                 "count() > 2000 FROM otel_traces") == [(3, 1, 1, 1)]
+                 "count() > 2000, countIf(TotalCost > 0) > 500, countIf(Category = 'LLM' AND TotalCost IS NULL) > 50 "
+                 "FROM otel_traces") == [(3, 1, 1, 1, 1, 1)]
     assert_rollups_match_raw(query)
 
 

@@ -77,6 +77,9 @@ class SpanBatch:
     count: int = 0
     rejected: int = 0
     problems: list[str] = field(default_factory=list)
+    # prompt and completion text moved out of the rows by the normaliser: hash -> text
+    # (rows for message_content; normalise/content_store.py)
+    content: dict[int, str] = field(default_factory=dict)
 
     def reject(self, problem: str) -> None:
         self.rejected += 1

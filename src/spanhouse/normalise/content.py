@@ -98,11 +98,15 @@ class ContentPolicy:
         capture: keep content at all (False removes it, see module doc).
         max_bytes: cap on each canonical content column, in UTF-8 bytes.
         redact: patterns masked in content before anything is stored.
+        deduplicate: store messages and long content attributes once per tenant in
+            message_content, referenced by hash (content_store.py); False (the default here; the
+            content_dedup setting turns it on) keeps them in the span row.
     """
 
     capture: bool = True
     max_bytes: int = 16 * 1024
     redact: tuple[Redaction, ...] = DEFAULT_REDACTIONS
+    deduplicate: bool = False
     _map: bytes = field(init=False, repr=False, compare=False)
     _delete: bytes = field(init=False, repr=False, compare=False)
     _always: tuple[Redaction, ...] = field(init=False, repr=False, compare=False)

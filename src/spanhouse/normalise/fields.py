@@ -51,6 +51,10 @@ CANONICAL: dict[str, tuple[str, Any]] = {
     "tool_result": ("ToolResult", ""),
     "input_messages": ("InputMessages", ""),
     "output_messages": ("OutputMessages", ""),
+    # added by 0025_otel_traces_content_hashes.sql (content_store.py)
+    "input_message_hashes": ("InputMessageHashes", []),
+    "output_message_hashes": ("OutputMessageHashes", []),
+    "content_attributes": ("ContentAttributes", {}),
 }
 
 CONVENTION_COLUMN = "Convention"

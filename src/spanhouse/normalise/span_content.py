@@ -11,9 +11,12 @@ from collections.abc import Sequence
 import orjson
 
 from spanhouse.normalise.content import ContentPolicy, clip, render_messages
+from spanhouse.normalise.content_store import store_messages
 from spanhouse.normalise.events import CONTENT_EVENTS, NON_CONTENT_KEYS
 from spanhouse.normalise.fields import MESSAGE_FIELDS, TEXT_CONTENT_FIELDS, Fields
 from spanhouse.normalise.table import Event
+
+HASH_FIELDS = {"input_messages": "input_message_hashes", "output_messages": "output_message_hashes"}
 
 
 def redact_span(attrs: dict[str, str], keys: Sequence[str], prefixes: tuple[str, ...], events: Sequence[Event],
@@ -60,8 +63,15 @@ def remove_content(attrs: dict[str, str], types: dict[str, str], keys: Sequence[
                 del event[key]  # type: ignore[attr-defined]
 
 
-def render_fields(fields: Fields, max_bytes: int) -> None:
-    """Canonical content fields as stored: message lists (or canonical JSON text) capped, text fields clipped."""
+def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None = None) -> None:
+    """Canonical content fields as stored: text fields clipped; message lists (or canonical JSON
+    text) capped as a whole into the row, or, given `blobs`, message by message into `blobs`
+    with the row keeping their hashes (content_store.py)."""
+    if blobs is not None:
+        for field, hashes in HASH_FIELDS.items():
+            found = fields.pop(field, None)
+            if found:
+                fields[hashes] = store_messages(found, max_bytes, blobs)
     for field in MESSAGE_FIELDS:
         found = fields.get(field)
         if found is None:

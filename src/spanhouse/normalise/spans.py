@@ -37,6 +37,7 @@ from typing import Any
 from spanhouse.decode.traces import SpanBatch
 from spanhouse.normalise import providers
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy, clip
+from spanhouse.normalise.content_store import move_attributes
 from spanhouse.normalise.conventions import KNOWN, REGISTRY, Convention, known_keys
 from spanhouse.normalise.costs import price_call
 from spanhouse.normalise.fields import (
@@ -103,6 +104,12 @@ def _registry(conventions: tuple[Convention, ...]) -> _Registry:
     if registry is None or registry.conventions is not conventions:
         registry = _registries[id(conventions)] = _Registry(conventions)
     return registry
+
+
+def _content_keys(attrs: dict[str, str], plan: _Plan) -> list[str]:
+    if not plan.content_prefixes:
+        return list(plan.content_keys)
+    return [*plan.content_keys, *(key for key in attrs if key.startswith(plan.content_prefixes))]
 
 
 def merge(span: SpanView, conventions: tuple[Convention, ...] = REGISTRY) -> tuple[Fields, list[str]]:
@@ -207,6 +214,7 @@ def normalise_batch(
     event_names, event_attrs = columns["Events.Name"], columns["Events.Attributes"]
     event_times, starts = columns["Events.Timestamp"], columns["Timestamp"]
     capture, redact, max_bytes = policy.capture, bool(policy.redact), policy.max_bytes
+    blobs = batch.content if policy.deduplicate else None
     span = SpanView({}, frozenset(), content=capture)
     target = targets.get
     content_fields = CONTENT_FIELDS
@@ -239,7 +247,11 @@ def normalise_batch(
             price_call(fields, prices)
         if capture:
             if not content_fields.isdisjoint(fields):
-                render_fields(fields, max_bytes)
+                render_fields(fields, max_bytes, blobs)
+            if blobs is not None and (plan.content_keys or plan.content_prefixes):
+                moved = move_attributes(attrs, _content_keys(attrs, plan), blobs)
+                if moved:
+                    fields["content_attributes"] = moved
         else:
             for field in CONTENT_FIELDS:
                 fields.pop(field, None)

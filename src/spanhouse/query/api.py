@@ -21,7 +21,13 @@ from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.query.reader import Reader
-from spanhouse.query.timeline import attach_log_messages, build_timeline, needs_log_messages
+from spanhouse.query.timeline import (
+    attach_log_messages,
+    build_timeline,
+    content_hashes,
+    inflate_content,
+    needs_log_messages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +60,10 @@ def create_app(reader: Reader, tenant_of: TenantResolver) -> Starlette:
             rows = await reader.rows(
                 "trace_spans", {"tenant": tenant, "trace_id": trace_id, "max_spans": MAX_TRACE_SPANS}
             )
+            hashes = content_hashes(rows)
+            if hashes:
+                texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
+                inflate_content(rows, {text["hash"]: text["content"] for text in texts})
             timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
             if timeline is not None and needs_log_messages(timeline):
                 events = await reader.rows(

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from spanhouse.decode.attributes import typed_map, typed_value
+from spanhouse.normalise.content_store import JSON_ARRAY, inflate_attribute
 from spanhouse.normalise.events import messages_from_event
 from spanhouse.query.reader import Row
 
@@ -212,3 +213,38 @@ def attach_log_messages(doc: dict[str, Any], events: Iterable[Row]) -> None:
             outputs += found_out
         if inputs or outputs:
             ai["messages"] = {"input": inputs, "output": outputs, "source": "logs"}
+
+
+def content_hashes(rows: Iterable[Row]) -> list[int]:
+    """Every message_content hash the rows reference (messages and moved content attributes)."""
+    found: set[int] = set()
+    for row in rows:
+        found.update(row["InputMessageHashes"], row["OutputMessageHashes"])
+        for reference in row["ContentAttributes"].values():
+            found.update(reference)
+    found.discard(JSON_ARRAY)
+    return sorted(found)
+
+
+def inflate_content(rows: Iterable[Row], texts: dict[int, str]) -> None:
+    """Put the text the rows reference by hash back where it came from, in place.
+
+    Messages become the InputMessages / OutputMessages JSON text, moved attributes rejoin
+    SpanAttributes; a hash whose text is gone (expired by retention) reads as a message marked
+    `missing` and leaves its attribute out.
+    """
+    for row in rows:
+        for hashes, column in (("InputMessageHashes", "InputMessages"), ("OutputMessageHashes", "OutputMessages")):
+            if row[hashes]:
+                row[column] = "[" + ",".join(texts.get(key) or _missing(key) for key in row[hashes]) + "]"
+        if row["ContentAttributes"]:
+            attributes = dict(row["SpanAttributes"])
+            for key, reference in row["ContentAttributes"].items():
+                value = inflate_attribute(list(reference), texts)
+                if value is not None:
+                    attributes[key] = value
+            row["SpanAttributes"] = attributes
+
+
+def _missing(key: int) -> str:
+    return orjson.dumps({"missing": True, "hash": f"{key:032x}"}).decode()

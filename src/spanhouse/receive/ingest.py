@@ -48,10 +48,16 @@ class ExportOutcome:
     message: str
 
 
+CONTENT_TABLE = "message_content"
+CONTENT_COLUMNS = ("tenant", "hash", "content")
+
+
 @dataclass(frozen=True, slots=True)
 class EncodedRequest:
     block: NativeBlock
     outcome: ExportOutcome
+    # rows for message_content (prompt and completion text by hash), written beside the spans
+    content: NativeBlock | None = None
     # Dedup keys of the block's spans (a numpy array: compared by tests with .tolist()).
     keys: Keys = field(default_factory=lambda: span_keys((), ()), compare=False)
 
@@ -121,16 +127,24 @@ DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str, Normalisation], SpanBa
 
 
 def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal: Signal, body: bytes,
-                   encoding: Encoding, tenant: str, exclude: Keys | None = None) -> EncodedRequest:
+                   encoding: Encoding, tenant: str, exclude: Keys | None = None,
+                   content_encoder: NativeEncoder | None = None) -> EncodedRequest:
     """The signal's decoder, then the batch's columns as one Native block ready for the writer.
 
     Spans repeated within the request are kept once; spans whose key is in `exclude` (copies of
     spans already stored or being stored) are left out of the block but still count as accepted.
+    Their text still goes into the content block: its first write may have been the part that failed.
     """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
     if signal != "traces":
         return EncodedRequest(encoder.encode(batch.columns), outcome)
+    content = None
+    if batch.content:
+        if content_encoder is None:
+            raise RuntimeError("content deduplication is on but there is no message_content encoder")
+        content = content_encoder.encode({"tenant": [tenant] * len(batch.content), "hash": list(batch.content),
+                                          "content": list(batch.content.values())})
     keys = span_keys(batch.columns["TraceId"], batch.columns["SpanId"])
     keep = first_occurrences(keys)
     if exclude is not None and len(exclude):
@@ -138,13 +152,14 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     if not keep.all():
         batch.columns = {name: list(compress(values, keep)) for name, values in batch.columns.items()}
         keys = keys[keep]
-    return EncodedRequest(encoder.encode(batch.columns), outcome, keys)
+    return EncodedRequest(encoder.encode(batch.columns), outcome, content, keys)
 
 
 class Ingest:
     def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float,
-                 dedup: SpanDedup | None = None) -> None:
+                 dedup: SpanDedup | None = None, content_sink: SpanSink | None = None) -> None:
         self._sinks = sinks
+        self._content_sink = content_sink
         self._pool = pool
         self._timeout = write_timeout_s
         self._dedup = dedup
@@ -172,10 +187,20 @@ class Ingest:
                 excluded = np.concatenate([excluded, encoded.keys[check.copies]])
                 encoded = await self._pool.encode(signal, body, encoding, tenant, exclude=excluded)
                 check = dedup.check(tenant, encoded.keys)
+        text_written = None
+        if encoded.content is not None:
+            if self._content_sink is None:
+                raise RuntimeError("spans reference message_content but no writer stores it")
+            text_written = self._content_sink.submit(encoded.content)
         future = self._sinks[signal].submit(encoded.block)
         if dedup is not None and len(encoded.keys):
             dedup.claim(tenant, encoded.keys, future)
         await self._durable(future)
+        if text_written is not None:
+            # Written beside the spans, not before them: a span briefly visible without its
+            # text beats two inserts in a row on every export. A failed text write fails the
+            # export (retryable); the retry re-sends the text even though its spans are stored.
+            await self._durable(text_written)
         # Copies left out of this request are acknowledged once their first write is durable;
         # if it failed, its error (retryable when the store was down) is this request's too.
         for earlier in waits:

@@ -42,8 +42,9 @@ class ThreadEncodePool:
     """Encode on threads of this process: no start-up cost; what tests and tiny setups use."""
 
     def __init__(self, layouts: Mapping[Signal, TableLayout], normalisation: Normalisation = NO_NORMALISATION_OPTIONS,
-                 threads: int = 4) -> None:
+                 threads: int = 4, content_layout: TableLayout | None = None) -> None:
         self._encoders = {signal: NativeEncoder(layout) for signal, layout in layouts.items()}
+        self._content_encoder = NativeEncoder(content_layout) if content_layout else None
         self._normalisation = normalisation
         self._limiter = anyio.CapacityLimiter(threads)
 
@@ -56,22 +57,27 @@ class ThreadEncodePool:
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
                      exclude: Keys | None = None) -> EncodedRequest:
         return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], self._normalisation, signal,
-                                              body, encoding, tenant, exclude, limiter=self._limiter)
+                                              body, encoding, tenant, exclude, self._content_encoder,
+                                              limiter=self._limiter)
 
 
 _worker_encoders: dict[Signal, NativeEncoder] = {}
 _worker_normalisation = NO_NORMALISATION_OPTIONS
+_worker_content_encoder: NativeEncoder | None = None
 
 
-def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalisation) -> None:
-    global _worker_normalisation
+def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalisation,
+                  content_layout: TableLayout | None) -> None:
+    global _worker_normalisation, _worker_content_encoder
     _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
     _worker_normalisation = normalisation
+    _worker_content_encoder = NativeEncoder(content_layout) if content_layout else None
 
 
 def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str,
                       exclude: Keys | None) -> EncodedRequest:
-    return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant, exclude)
+    return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant, exclude,
+                          _worker_content_encoder)
 
 
 def _ready() -> bool:
@@ -80,8 +86,10 @@ def _ready() -> bool:
 
 class ProcessEncodePool:
     def __init__(self, layouts: Mapping[Signal, TableLayout], processes: int,
-                 normalisation: Normalisation = NO_NORMALISATION_OPTIONS) -> None:
+                 normalisation: Normalisation = NO_NORMALISATION_OPTIONS,
+                 content_layout: TableLayout | None = None) -> None:
         self._layouts = dict(layouts)
+        self._content_layout = content_layout
         self._normalisation = normalisation
         self._processes = processes
         # Two requests per worker in flight keeps each busy while the next body is pickled.
@@ -103,7 +111,7 @@ class ProcessEncodePool:
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
             self._processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(self._layouts, self._normalisation),
+            initializer=_start_worker, initargs=(self._layouts, self._normalisation, self._content_layout),
         )
 
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,

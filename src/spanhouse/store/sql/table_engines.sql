@@ -1,1 +1,1 @@
-SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN {tables:Array(String)}
+SELECT name, engine_full, engine FROM system.tables WHERE database = currentDatabase() AND name IN {tables:Array(String)}

@@ -1,0 +1,1 @@
+ALTER TABLE message_content MODIFY TTL stored_at + toIntervalDay({days:UInt32})
