@@ -34,3 +34,7 @@ class StoreError(SpanhouseError):
 
 class StoreUnavailable(StoreError):
     """ClickHouse cannot be reached, or did not make the data durable in time (retryable)."""
+
+
+class QueryRefused(SpanhouseError):
+    """An ad-hoc SQL statement spanhouse will not run: not a read, or one that reaches outside the response."""

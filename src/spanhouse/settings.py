@@ -82,6 +82,20 @@ class Settings:
         "Extra regular expressions masked in content, one per line (in TOML, a multi-line string); each match "
         "becomes [REDACTED].",
     )
+    sql_max_execution_s: float = _setting(
+        30.0,
+        "Time limit of one ad-hoc SQL query (`spanhouse sql`, POST /api/v1/sql), enforced by ClickHouse "
+        "(max_execution_time); past it the query is stopped and answered 504. A query also waits at most this "
+        "long for the one running before it.",
+    )
+    sql_max_rows: int = _setting(
+        10_000,
+        "Most rows an ad-hoc SQL query returns; beyond it the result is cut and marked truncated. A request may "
+        "ask for fewer (max_rows), never more.",
+    )
+    sql_max_memory_bytes: int = _setting(
+        1 << 30, "Memory one ad-hoc SQL query may use in ClickHouse (max_memory_usage); past it the query fails."
+    )
     default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
     log_level: str = _setting("INFO", "Python logging level.")
 
@@ -121,6 +135,8 @@ class Settings:
                 raise ConfigError(f"content_redact_patterns: {line!r} is not a valid regex: {exc}") from exc
         if self.decode_processes < -1:
             raise ConfigError(f"decode_processes must be -1, 0 or a positive count, got {self.decode_processes}")
+        if self.sql_max_execution_s <= 0 or self.sql_max_rows <= 0 or self.sql_max_memory_bytes <= 0:
+            raise ConfigError("sql_max_execution_s, sql_max_rows and sql_max_memory_bytes must be positive")
         if not self.default_tenant:
             raise ConfigError("default_tenant must not be empty")
 
