@@ -215,6 +215,14 @@ def test_a_syntax_error_comes_back_with_clickhouses_message(server):
     assert error["message"].startswith("Syntax error: failed at position 7 (1): 1. Expected one of: ")
 
 
+def test_a_column_the_driver_cannot_decode_is_400_with_a_way_out(server):
+    response = sql(server, "SELECT sumState(1) AS state")
+    assert (response.status_code, response.json()["error"]) == (400, {
+        "code": "unsupported_type",
+        "message": "AggregateFunction(sum, UInt8) deserialization not supported: convert the column in the query, "
+                   "e.g. with finalizeAggregation() or toString()"})
+
+
 def test_an_unknown_table_names_it(server):
     response = sql(server, "SELECT * FROM no_such_table")
     error = response.json()["error"]

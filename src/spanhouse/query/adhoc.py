@@ -34,6 +34,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import NotSupportedError
 
 from spanhouse.errors import ConfigError, Overloaded, QueryRefused, StoreError
 from spanhouse.query import sql
@@ -109,7 +110,8 @@ class AdhocSql:
             max_rows: return at most this many rows (capped by the configured limit).
 
         Raises:
-            QueryRefused: not a single read statement spanhouse runs (see the module docstring).
+            QueryRefused: not a single read statement spanhouse runs (see the module docstring), or a
+                result column of a type the driver cannot decode (code `unsupported_type`).
             Overloaded: another query kept the turn past the time limit.
             StoreError: ClickHouse refused or failed the query; `code` and `name` are ClickHouse's,
                 the message is ClickHouse's without its code prefix and version trailer.
@@ -131,6 +133,9 @@ class AdhocSql:
         started = time.perf_counter()
         try:
             result = self._client.query(canonical, query_formats=QUERY_FORMATS)
+        except NotSupportedError as exc:  # a type the driver cannot decode, e.g. AggregateFunction states
+            raise QueryRefused(f"{exc}: convert the column in the query, e.g. with finalizeAggregation() or toString()",
+                               code="unsupported_type") from exc
         except Exception as exc:
             raise clickhouse_error(exc) from exc
         elapsed_ms = (time.perf_counter() - started) * 1000

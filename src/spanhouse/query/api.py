@@ -126,7 +126,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         try:
             result = await sql.run(query, max_rows)
         except QueryRefused as exc:
-            return error(400, "statement_not_allowed", str(exc))
+            return error(400, exc.code, str(exc))
         except Overloaded as exc:
             response = error(429, "sql_busy", str(exc))
             response.headers["Retry-After"] = str(math.ceil(exc.retry_after_s))
