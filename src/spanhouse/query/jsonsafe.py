@@ -97,10 +97,10 @@ def dumps(content: Any) -> bytes:
     return orjson.dumps(content, default=_json_default)
 
 
-def cell(value: Any, null: str) -> str:
-    """One JSON-safe value as a CSV / TSV cell: NULL as `null`, composites as their JSON text."""
+def cell(value: Any) -> str:
+    """One JSON-safe value as a CSV / TSV cell: NULL empty, booleans true / false, composites as their JSON text."""
     if value is None:
-        return null
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
