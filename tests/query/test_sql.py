@@ -241,6 +241,15 @@ def test_a_query_past_the_time_limit_is_stopped_and_answered_504(server_factory)
     assert error["message"].startswith("Timeout exceeded: elapsed ")
 
 
+def test_a_query_over_the_memory_limit_fails_with_400(server_factory):
+    server = server_factory(sql_max_memory_bytes=10_000_000)
+    response = sql(server, "SELECT groupArray(number) FROM numbers(10000000)")  # 80 MB of UInt64
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error["clickhouse"]) == (
+        400, "clickhouse_error", {"code": 241, "name": "MEMORY_LIMIT_EXCEEDED"})
+    assert error["message"].startswith("Query memory limit exceeded: ")
+
+
 def test_trace_lookups_are_answered_while_an_analyst_query_runs(server_factory):
     server = server_factory(sql_max_execution_s=4)
     slow = threading.Thread(target=sql, args=(server, HEAVY))
