@@ -3,17 +3,19 @@
 Invariants, and who enforces them:
 - Nothing is written and no limit is lifted. The query runs on a client of its own whose session got,
   before any query and in this order, the limits (`max_execution_time`, `max_result_rows` with
-  `result_overflow_mode='break'`, `max_memory_usage`) and then `readonly=1`. Level 1, not 2: it
-  refuses INSERT, ALTER, DROP, CREATE, TRUNCATE, OPTIMIZE, SYSTEM and the table functions that
-  reach outside (file, url, s3, remote, ...) like level 2 does, and also every settings change, by
-  `SET` or by a `SETTINGS` clause, which level 2 would allow (a query could then lift its own
-  limits, and a `SET` would outlive the request on the shared session).
+  `result_overflow_mode='break'`, `max_memory_usage`) and then `readonly=1`. Level 1 refuses
+  writes, DDL, SYSTEM, the table functions that reach outside (file, url, s3, remote, ...) and
+  settings changes by `SET` or by the query's own SETTINGS clause. Level 2 would allow those
+  changes: a query could lift its own limits, and a `SET` would outlive the request on the session.
 - One read statement, nothing else. ClickHouse's own parser (`formatQuery`) checks the text is
   exactly one statement (chDB would otherwise run `SELECT 1; SELECT 2` as two) and gives its
   canonical text, which is what runs. Only SELECT / WITH, SHOW, DESCRIBE, EXPLAIN and EXISTS pass,
-  since readonly lets through `KILL QUERY` (it would kill ingest inserts), `USE` (it would change
-  the database of every later query on the session) and `INTO OUTFILE` (chDB writes the file on
-  the server's disk). FORMAT clauses are refused too: the response format is a request field.
+  since readonly lets through `KILL QUERY` (every chDB query runs as one user: it could kill ingest
+  inserts), `USE` (it would change the database of every later query on the session) and
+  `INTO OUTFILE` (chDB writes the file on the server's disk). SETTINGS clauses are refused
+  wherever they are: readonly=1 silently accepts one in a subquery, and
+  `SELECT * FROM (... SETTINGS max_result_rows = 1000000) UNION ALL ...` returned a million rows past a
+  limit of ten. FORMAT clauses are refused too: the response format is a request field.
 - Bounded rows. ClickHouse stops reading at a block boundary past `max_result_rows`, so it returns
   at least one row more than the limit whenever there were more; the result is cut here to the
   limit (or the smaller `max_rows` of the request) and marked truncated.
