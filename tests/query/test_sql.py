@@ -261,23 +261,33 @@ def test_trace_lookups_are_answered_while_an_analyst_query_runs(server_factory):
     slow.join()
 
 
-def test_one_query_runs_at_a_time_and_a_request_waits_at_most_the_time_limit(server_factory):
-    server = server_factory(sql_max_execution_s=1.5)
+def running_heavy_queries(query):
+    return query("SELECT count() FROM system.processes WHERE query LIKE '%numbers(1000000000000)%' "
+                 "AND query NOT LIKE '%system.processes%'")[0][0]
+
+
+def test_one_query_runs_at_a_time_and_a_request_waits_at_most_the_time_limit(server_factory, query):
+    server = server_factory(sql_max_execution_s=2.5)
     answers: dict[str, httpx.Response] = {}
 
     def send(name):
         answers[name] = sql(server, HEAVY)
 
-    first, second = threading.Thread(target=send, args=("first",)), threading.Thread(target=send, args=("second",))
-    first.start()
-    time.sleep(0.3)
-    second.start()  # waits for the first, then runs for up to 1.5 s
-    time.sleep(0.3)
-    third = sql(server, HEAVY)  # behind both: gives up after 1.5 s, while the second still runs
-    first.join()
-    second.join()
-    assert [answers["first"].status_code, answers["second"].status_code, third.status_code] == [504, 504, 429]
-    assert (third.json()["error"]["code"], third.headers["retry-after"]) == ("sql_busy", "2")
+    threads = {name: threading.Thread(target=send, args=(name,)) for name in ("first", "second", "third")}
+    threads["first"].start()
+    deadline = time.monotonic() + 10
+    while not running_heavy_queries(query) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    threads["second"].start()  # waits for the first, then may run
+    time.sleep(0.2)
+    assert running_heavy_queries(query) == 1  # one at a time
+    threads["third"].start()  # behind both: whichever of the two waits for two queries gives up first
+    for thread in threads.values():
+        thread.join()
+    statuses = {name: response.status_code for name, response in answers.items()}
+    assert (statuses["first"], sorted([statuses["second"], statuses["third"]])) == (504, [429, 504])
+    busy = next(response for response in answers.values() if response.status_code == 429)
+    assert (busy.json()["error"]["code"], busy.headers["retry-after"]) == ("sql_busy", "3")
 
 
 BAD_REQUESTS = [
