@@ -1,20 +1,27 @@
-"""The spanhouse command: --help everywhere, and migrate applied twice is a no-op."""
+"""The spanhouse command: --help everywhere, migrate applied twice is a no-op, sql against a running server."""
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
+from tests.factories import BASE_NS, export_request, make_span
 
-def run(*args, env=None):
+
+def run(*args, env=None, stdin=None):
     return subprocess.run([sys.executable, "-m", "spanhouse", *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **(env or {})}, input=stdin)
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["settings"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["sql"], ["settings"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -34,3 +41,94 @@ def test_a_bad_setting_exits_2_with_the_reason():
     result = run("settings", env={"SPANHOUSE_API_PORT": "x"})
     assert (result.returncode, result.stderr.strip()) == (
         2, "spanhouse: setting api_port (SPANHOUSE_API_PORT) must be an integer, got 'x'")
+
+
+@pytest.fixture(scope="module")
+def serving(tmp_path_factory):
+    """`spanhouse serve` in its own process and store, holding two spans; yields the query API's URL."""
+    tmp = tmp_path_factory.mktemp("cli-sql")
+    ports_file = tmp / "ports.json"
+    env = {**os.environ, "SPANHOUSE_CLICKHOUSE_DSN": f"chdb://{tmp}/data", "SPANHOUSE_OTLP_GRPC_PORT": "0",
+           "SPANHOUSE_OTLP_HTTP_PORT": "0", "SPANHOUSE_API_PORT": "0", "SPANHOUSE_DECODE_PROCESSES": "0",
+           "SPANHOUSE_FLUSH_INTERVAL_MS": "1"}
+    with (tmp / "serve.log").open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "spanhouse", "serve", "--ports-file", str(ports_file)],
+                                   env=env, stdout=log, stderr=log)
+        try:
+            deadline = time.monotonic() + 60
+            while not ports_file.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("spanhouse did not start: " + (tmp / "serve.log").read_text()[-2000:])
+                time.sleep(0.05)
+            ports = json.loads(ports_file.read_text())
+            spans = [make_span(trace=1, span=1, name="invoke_agent planner", start_ns=BASE_NS, duration_ns=9_000_000),
+                     make_span(trace=1, span=2, parent=1, name="chat " + "x" * 80, start_ns=BASE_NS + 1_000)]
+            httpx.post(f"http://127.0.0.1:{ports['otlp_http']}/v1/traces", timeout=30,
+                       content=export_request(*spans).SerializeToString(),
+                       headers={"Content-Type": "application/x-protobuf"}).raise_for_status()
+            yield ports["api"]
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+
+def sql(api_port, *args, stdin=None):
+    """`spanhouse sql ...` finding the server through the settings, as a user's shell would."""
+    return run("sql", *args, stdin=stdin, env={"SPANHOUSE_API_PORT": str(api_port)})
+
+
+SPANS = ("SELECT SpanName AS name, Duration AS ns, nullIf(ParentSpanId, '') AS parent, Timestamp "
+         "FROM otel_traces ORDER BY Timestamp")
+
+
+@pytest.mark.slow
+def test_sql_prints_an_aligned_table_with_null_and_cut_cells(serving):
+    result = sql(serving, SPANS)
+    assert (result.returncode, result.stdout) == (0, (
+        " name                                                         | ns      | parent           | Timestamp\n"
+        "--------------------------------------------------------------+---------+------------------+"
+        "--------------------------------\n"
+        " invoke_agent planner                                         | 9000000 | NULL             | "
+        "2025-11-22T08:26:40.000000000Z\n"
+        " chat xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… | 1000000 | 0000000000000001 | "
+        "2025-11-22T08:26:40.000001000Z\n"))
+    assert result.stderr.startswith("2 rows in ")
+
+
+@pytest.mark.slow
+def test_sql_reads_the_query_from_stdin_and_prints_csv_tsv_or_json(serving):
+    csv = sql(serving, "-", "--format", "csv", stdin="SELECT number AS n, NULL AS nothing FROM numbers(3)")
+    assert (csv.returncode, csv.stdout) == (0, "n,nothing\n0,\n1,\n2,\n")
+    tsv = sql(serving, "SELECT 'a\tb' AS s, NULL AS nothing", "--format", "tsv")
+    assert tsv.stdout == "s\tnothing\na\\tb\t\\N\n"
+    doc = json.loads(sql(serving, "SELECT count() AS spans FROM otel_traces", "--format", "json").stdout)
+    assert (doc["columns"], doc["rows"]) == ([{"name": "spans", "type": "UInt64"}], [[2]])
+
+
+@pytest.mark.slow
+def test_sql_max_rows_cuts_the_result_and_says_so(serving):
+    result = sql(serving, "SELECT number FROM numbers(10)", "--max-rows", "2", "--format", "csv")
+    assert (result.returncode, result.stdout) == (0, "number\n0\n1\n")
+    assert "truncated to the first 2 rows" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("query", "stderr"), [
+    ("SELEC 1", "spanhouse: ClickHouse error 62 (SYNTAX_ERROR): Syntax error: failed at position 7 (1): 1. "),
+    ("SELECT * FROM nowhere", "spanhouse: ClickHouse error 60 (UNKNOWN_TABLE): Unknown table expression identifier "
+                              "'nowhere'"),
+    ("DROP TABLE otel_traces", "spanhouse: ad-hoc SQL is read-only (readonly=1): DROP is not allowed; "),
+])
+def test_sql_errors_exit_1_with_clickhouses_message_on_stderr(serving, query, stderr):
+    result = sql(serving, query)
+    assert (result.returncode, result.stdout, result.stderr.startswith(stderr)) == (1, "", True), result.stderr
+
+
+def test_sql_without_a_server_says_so_and_exits_3():
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    result = run("sql", "SELECT 1", "--url", f"http://127.0.0.1:{port}")
+    assert (result.returncode, result.stderr) == (3, (
+        f"spanhouse: cannot reach spanhouse at http://127.0.0.1:{port}/api/v1/sql (Connection refused); "
+        "is `spanhouse serve` running? (--url names another address)\n"))

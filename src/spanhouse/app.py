@@ -29,6 +29,7 @@ from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redac
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.query import api
+from spanhouse.query.adhoc import AdhocSql, Limits
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
 from spanhouse.receive.ingest import CONTENT_COLUMNS, CONTENT_TABLE, Ingest, Normalisation, Signal
@@ -179,6 +180,10 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         stack.callback(migrated.close)
         reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(reader_client.close)
+        # Analysts' ad-hoc SQL gets a read-only client of its own, so trace lookups never wait behind it.
+        limits = Limits(settings.sql_max_execution_s, settings.sql_max_rows, settings.sql_max_memory_bytes)
+        sql_client = connect(settings.clickhouse_dsn, settings.clickhouse_database, **limits.client_settings())
+        stack.callback(sql_client.close)
 
         dedup: SpanDedup | None = None
         if settings.dedup_window_s:
@@ -222,7 +227,8 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
             settings.bind, settings.otlp_http_port, "otlp-http",
         ))
         api_port = await stack.enter_async_context(_serve_http(
-            api.create_app(Reader(reader_client), tenant_of), settings.bind, settings.api_port, "query-api",
+            api.create_app(Reader(reader_client), tenant_of, sql=AdhocSql(sql_client, limits)),
+            settings.bind, settings.api_port, "query-api",
         ))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
         logger.info("shutting down: draining %d queued spans, %d queued log records",

@@ -1,4 +1,4 @@
-"""The `spanhouse` command: serve, migrate, demo, settings."""
+"""The `spanhouse` command: serve, migrate, demo, sql, settings."""
 
 from __future__ import annotations
 
@@ -45,6 +45,22 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--traces", type=int, default=30, help="how many agent turns to send (default 30)")
     demo.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
 
+    sql = sub.add_parser(
+        "sql", help="run a read-only SQL query on a running spanhouse and print the result",
+        description="Send one read-only ClickHouse query (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) to a "
+        "running spanhouse (POST /api/v1/sql) and print the result. The server applies its limits "
+        "(SPANHOUSE_SQL_MAX_EXECUTION_S, SPANHOUSE_SQL_MAX_ROWS, SPANHOUSE_SQL_MAX_MEMORY_BYTES). The query sees "
+        "every tenant's data.",
+        epilog="Exit status: 0 ok; 1 the query was refused or failed (ClickHouse's message on stderr); "
+        "3 no spanhouse answered at the URL.")
+    sql.add_argument("query", help="the query; - reads it from stdin")
+    sql.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
+                     help="table (default): aligned text; csv, tsv, json: as the server sends them")
+    sql.add_argument("--max-rows", type=_positive, default=None, metavar="N",
+                     help="print at most N rows (the server's SPANHOUSE_SQL_MAX_ROWS caps it)")
+    sql.add_argument("--url", default=None,
+                     help="the query API (default: http://BIND:API_PORT from the settings)")
+
     sub.add_parser("settings", help="list every setting, its environment variable and its value",
                    description="Print every setting with its environment variable, current value and meaning.")
     return parser
@@ -66,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "demo":
             return _demo(settings, args.endpoint, args.grpc, args.traces, args.seed)
+        if args.command == "sql":
+            return _sql(settings, args.query, args.format, args.max_rows, args.url)
         return _settings(settings)
     except SpanhouseError as exc:
         print(f"spanhouse: {exc}", file=sys.stderr)
@@ -123,6 +141,26 @@ def _demo(settings: Settings, endpoint: str | None, grpc: bool, traces: int, see
     print("open one:")
     print(f"  curl -s http://{host}:{settings.api_port}/api/v1/traces/{result.trace_ids[-1]}")
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: str | None) -> int:
+    from spanhouse.sql_client import run
+
+    if query == "-":
+        query = sys.stdin.read()
+    if url is None:
+        host = "127.0.0.1" if settings.bind in ("0.0.0.0", "::") else settings.bind
+        url = f"http://{f'[{host}]' if ':' in host else host}:{settings.api_port}"
+    # Waiting for a turn and running may each take the server's time limit.
+    timeout_s = 2 * settings.sql_max_execution_s + 30
+    return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr)
 
 
 def _settings(settings: Settings) -> int:

@@ -34,3 +34,12 @@ class StoreError(SpanhouseError):
 
 class StoreUnavailable(StoreError):
     """ClickHouse cannot be reached, or did not make the data durable in time (retryable)."""
+
+
+class QueryRefused(SpanhouseError):
+    """An ad-hoc SQL statement spanhouse will not run (not a read, or one that reaches outside the response), or
+    whose result it cannot decode. `code` names which, for the API's error answer."""
+
+    def __init__(self, message: str, code: str = "statement_not_allowed") -> None:
+        super().__init__(message)
+        self.code = code

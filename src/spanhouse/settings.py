@@ -104,6 +104,20 @@ class Settings:
         "A span whose (trace id, span id) was stored less than this many seconds ago is dropped as a retry, also "
         "across a restart; 0 turns dedup off. Memory: 8 bytes per span received in the window.",
     )
+    sql_max_execution_s: float = _setting(
+        30.0,
+        "Time limit of one ad-hoc SQL query (`spanhouse sql`, POST /api/v1/sql), enforced by ClickHouse "
+        "(max_execution_time); past it the query is stopped and answered 504. A query also waits at most this "
+        "long for the one running before it.",
+    )
+    sql_max_rows: int = _setting(
+        10_000,
+        "Most rows an ad-hoc SQL query returns; beyond it the result is cut and marked truncated. A request may "
+        "ask for fewer (max_rows), never more.",
+    )
+    sql_max_memory_bytes: int = _setting(
+        1 << 30, "Memory one ad-hoc SQL query may use in ClickHouse (max_memory_usage); past it the query fails."
+    )
     default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
     log_level: str = _setting("INFO", "Python logging level.")
 
@@ -147,6 +161,8 @@ class Settings:
                      "dedup_window_s"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if self.sql_max_execution_s <= 0 or self.sql_max_rows <= 0 or self.sql_max_memory_bytes <= 0:
+            raise ConfigError("sql_max_execution_s, sql_max_rows and sql_max_memory_bytes must be positive")
         if not self.default_tenant:
             raise ConfigError("default_tenant must not be empty")
 

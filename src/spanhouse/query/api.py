@@ -2,8 +2,10 @@
 
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
+  POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /healthz                    200 when the store answers and the schema is in place, else 503
-Errors are JSON objects `{"error": {"code": ..., "message": ...}}`.
+Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
+`"clickhouse": {"code": ..., "name": ...}`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
+from spanhouse.query import sql_api
+from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.reader import Reader
+from spanhouse.query.sql_api import AdminCheck, no_auth
 from spanhouse.query.timeline import (
     attach_log_messages,
     build_timeline,
@@ -49,7 +54,16 @@ def error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def create_app(reader: Reader, tenant_of: TenantResolver) -> Starlette:
+def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
+               require_admin: AdminCheck = no_auth) -> Starlette:
+    """The query API.
+
+    Args:
+        reader: runs the API's own queries (query/sql/*.sql).
+        tenant_of: the tenant whose data a request may see.
+        sql: runs ad-hoc SQL; without it POST /api/v1/sql is not served.
+        require_admin: raises HTTPException unless the request may run ad-hoc SQL (which sees every tenant).
+    """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
         if not TRACE_ID.match(trace_id):
@@ -96,6 +110,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver) -> Starlette:
         routes=[
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
+              if sql is not None else []),
         ],
         exception_handlers={HTTPException: http_error},
     )

@@ -1,0 +1,186 @@
+"""POST /api/v1/sql: the HTTP side of analysts' ad-hoc SQL (the running of it is `adhoc.py`).
+
+Request: JSON `{"query": ..., "format": "json" | "csv" | "tsv", "max_rows": N}` (format and max_rows
+optional), or the query as a text/plain body with `?format=&max_rows=`; at most 1 MiB. Answers:
+  200  JSON {columns: [{name, type}], rows: [[...]], row_count, truncated, max_rows, elapsed_ms,
+       rows_read, bytes_read}; CSV / TSV with those numbers in X-Spanhouse-* headers
+  400  bad body, a statement spanhouse does not run, or ClickHouse refused or failed the query
+       (`error.clickhouse` = {code, name}, `error.message` = ClickHouse's message)
+  413 / 415  body too large / neither JSON nor text
+  429  another query kept the turn past the time limit (Retry-After)
+  503  the store cannot be reached; 504  the query ran past its time limit
+Raw SQL sees every tenant: `require_admin` is the seam where the auth work checks for an admin key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from spanhouse.errors import Overloaded, QueryRefused, StoreError, StoreUnavailable
+from spanhouse.query import jsonsafe
+from spanhouse.query.adhoc import TIMEOUT_CODES, AdhocSql, Result
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 << 20
+FORMATS = ("json", "csv", "tsv")
+MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
+               "tsv": "text/tab-separated-values; charset=utf-8"}
+UNAVAILABLE_CODES = frozenset({202, 209, 210, 425})  # too many queries, socket timeout, network, system error
+
+AdminCheck = Callable[[Request], None]
+
+
+def no_auth(request: Request) -> None:
+    """The admin check while spanhouse has no API keys: everyone may run SQL (bound to 127.0.0.1 by default).
+
+    The auth work (issue 5) replaces it with a check that raises HTTPException(401) for a missing or
+    unknown key and HTTPException(403) for a key without the admin role.
+    """
+
+
+class RequestError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def endpoint(sql: AdhocSql, require_admin: AdminCheck = no_auth) -> Callable[[Request], Awaitable[Response]]:
+    """The route's handler.
+
+    Args:
+        sql: runs the query.
+        require_admin: raises HTTPException unless the request may run ad-hoc SQL.
+    """
+    async def run_sql(request: Request) -> Response:
+        require_admin(request)
+        try:
+            query, form, max_rows = await _parse(request)
+        except RequestError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        try:
+            result = await sql.run(query, max_rows)
+        except QueryRefused as exc:
+            return _error(400, exc.code, str(exc))
+        except Overloaded as exc:
+            return _error(429, "sql_busy", str(exc), headers={"Retry-After": str(math.ceil(exc.retry_after_s))})
+        except StoreError as exc:
+            return _store_error(exc)
+        return _render(result, form)
+
+    return run_sql
+
+
+def _error(status: int, code: str, message: str, clickhouse: dict[str, Any] | None = None,
+           headers: dict[str, str] | None = None) -> Response:
+    """The query API's error envelope, `{"error": {"code": ..., "message": ...}}`."""
+    body: dict[str, Any] = {"code": code, "message": message}
+    if clickhouse is not None:
+        body["clickhouse"] = clickhouse
+    return Response(orjson.dumps({"error": body}), status_code=status, media_type=MEDIA_TYPES["json"], headers=headers)
+
+
+async def _parse(request: Request) -> tuple[str, str, int | None]:
+    """(query, format, max_rows) from a JSON body, or from a text/plain body plus ?format=&max_rows=."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in ("application/json", "text/plain"):
+        raise RequestError(415, "unsupported_media_type",
+                           "send the query as application/json ({\"query\": ...}) or as text/plain")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise RequestError(413, "body_too_large", f"the request body is over {MAX_BODY_BYTES} bytes")
+    fields: dict[str, Any]
+    if media_type == "text/plain":
+        try:
+            fields = {"query": body.decode("utf-8"), **request.query_params}
+        except UnicodeDecodeError:
+            raise RequestError(400, "invalid_body", "the query is not valid UTF-8") from None
+    else:
+        try:
+            fields = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise RequestError(400, "invalid_body", f"the body is not valid JSON: {exc}") from None
+        if not isinstance(fields, dict):
+            raise RequestError(400, "invalid_body", "the body must be a JSON object with a \"query\" string")
+    unknown = sorted(set(fields) - {"query", "format", "max_rows"})
+    if unknown:
+        raise RequestError(400, "invalid_body", f"unknown fields: {', '.join(unknown)} "
+                           "(known: query, format, max_rows)")
+    query, form, max_rows = fields.get("query"), fields.get("format", "json"), fields.get("max_rows")
+    if not isinstance(query, str) or not query.strip():
+        raise RequestError(400, "invalid_body", "query must be a non-empty string")
+    if form not in FORMATS:
+        raise RequestError(400, "invalid_format", f"format must be one of {', '.join(FORMATS)}, got {form!r}")
+    if isinstance(max_rows, str) and max_rows.isdecimal():
+        max_rows = int(max_rows)
+    if max_rows is not None and (not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1):
+        raise RequestError(400, "invalid_max_rows",
+                           f"max_rows must be a positive integer, got {max_rows!r}")
+    return query, form, max_rows
+
+
+def _store_error(exc: StoreError) -> Response:
+    """400 for what ClickHouse refused or failed (the query's fault), 504 past the time limit, 503 store down.
+
+    A timeout is 504, not 408: 408 says the client was too slow to send its request, and clients may
+    repeat a 408 by themselves, running the heavy query again. 504 says what happened: the store did
+    not answer within the limit.
+    """
+    if exc.code is None:
+        status, code = (503, "store_unavailable") if isinstance(exc, StoreUnavailable) else (500, "store_error")
+        if status == 500:
+            logger.error("ad-hoc SQL failed: %s", exc)
+        return _error(status, code, str(exc))
+    if exc.code in TIMEOUT_CODES:
+        status, code = 504, "query_timeout"
+    elif exc.code in UNAVAILABLE_CODES:
+        status, code = 503, "store_unavailable"
+    else:
+        status, code = 400, "clickhouse_error"
+    return _error(status, code, str(exc), clickhouse={"code": exc.code, "name": exc.name})
+
+
+def _render(result: Result, form: str) -> Response:
+    stats = {"row_count": len(result.rows), "truncated": result.truncated, "max_rows": result.max_rows,
+             "elapsed_ms": result.elapsed_ms, "rows_read": result.rows_read, "bytes_read": result.bytes_read}
+    if form == "json":
+        doc = {"columns": [{"name": c.name, "type": c.type} for c in result.columns], "rows": result.rows, **stats}
+        return Response(jsonsafe.dumps(doc), media_type=MEDIA_TYPES["json"])
+    names = [column.name for column in result.columns]
+    if form == "csv":  # NULL is an empty field
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows([jsonsafe.cell(value) for value in row] for row in result.rows)
+        text = out.getvalue()
+    else:  # NULL is \N, as ClickHouse writes TabSeparated
+        lines = [[_tsv_escape(name) for name in names]]
+        lines += [["\\N" if value is None else _tsv_escape(jsonsafe.cell(value)) for value in row]
+                  for row in result.rows]
+        text = "".join("\t".join(line) + "\n" for line in lines)
+    # CSV and TSV carry the numbers as headers: X-Spanhouse-Row-Count, X-Spanhouse-Truncated, ...
+    headers = {}
+    for name, value in stats.items():
+        if value is not None:
+            headers["X-Spanhouse-" + name.replace("_", "-").title()] = str(value).lower() if isinstance(
+                value, bool) else str(value)
+    return Response(text, media_type=MEDIA_TYPES[form], headers=headers)
+
+
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+
+
+def _tsv_escape(text: str) -> str:
+    """ClickHouse's TabSeparated escaping: a cell never spans columns or lines, and only NULL is a bare \\N."""
+    return text.translate(_TSV_ESCAPES)
