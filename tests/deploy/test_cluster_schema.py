@@ -6,16 +6,14 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from spanhouse.app import INSERT_COLUMNS
-from spanhouse.store.cluster import ClusterTarget, render_files
+from spanhouse.store.cluster import render_files
 from spanhouse.store.migrations import load_migrations
+from tests.deploy import CLUSTER_DIR, COMMITTED_TARGET, ROOT
 from tests.factories import hex_id
 
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_DIR = ROOT / "deploy" / "clickhouse-cluster" / "schema"
-COMMITTED_TARGET = ClusterTarget(cluster="spanhouse", database="spanhouse")
+SCHEMA_DIR = CLUSTER_DIR / "schema"
 
 
 def test_the_committed_cluster_schema_is_rendered_from_the_current_migrations():
