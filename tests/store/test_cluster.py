@@ -284,6 +284,16 @@ def test_functions_are_created_and_tables_dropped_on_every_node(rollup_ddl):
     ]
 
 
+def test_comments_and_comment_strings_come_through_verbatim():
+    renderer = ClusterRenderer(TARGET)
+    renderer.render("CREATE TABLE spans (TraceId String) ENGINE = MergeTree ORDER BY TraceId")
+    [view] = renderer.render("""-- leading comments go: the file header names the source
+        CREATE VIEW v AS SELECT TraceId -- FROM spans (x), it's "ok"
+        /* FROM spans JOIN spans */ FROM spans WHERE TraceId != 'FROM spans' COMMENT 'v (FROM spans)'""")
+    assert view == """CREATE VIEW spanhouse.v ON CLUSTER spanhouse AS SELECT TraceId -- FROM spans (x), it's "ok"
+        /* FROM spans JOIN spans */ FROM spanhouse.spans WHERE TraceId != 'FROM spans' COMMENT 'v (FROM spans)'"""
+
+
 def test_a_materialized_view_fed_by_a_per_node_table_writes_through_the_distributed_table():
     renderer = ClusterRenderer(TARGET)
     renderer.render("CREATE TABLE spans (TraceId String) ENGINE = MergeTree ORDER BY TraceId")
