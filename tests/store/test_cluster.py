@@ -229,6 +229,8 @@ ROLLUP_SCHEMA = [
     "ALTER TABLE spans ADD COLUMN IF NOT EXISTS Model LowCardinality(String) COMMENT 'm' AFTER Duration, "
     "ADD INDEX IF NOT EXISTS idx_model Model TYPE set(100) GRANULARITY 4",
     "CREATE FUNCTION IF NOT EXISTS ms AS (ns) -> ns / 1e6",
+    """INSERT INTO thread_activity_state
+    SELECT Tenant, ThreadId, countState(), max(Timestamp) FROM spans GROUP BY Tenant, ThreadId""",
     "DROP TABLE IF EXISTS ctx SYNC",
 ]
 
@@ -294,6 +296,12 @@ def test_comments_and_comment_strings_come_through_verbatim():
         /* FROM spans JOIN spans */ FROM spanhouse.spans WHERE TraceId != 'FROM spans' COMMENT 'v (FROM spans)'"""
 
 
+def test_a_backfill_runs_once_through_the_distributed_tables(rollup_ddl):
+    assert [s for s in rollup_ddl if s.startswith("INSERT")] == [
+        "INSERT INTO spanhouse.thread_activity_state SELECT Tenant, ThreadId, countState(), max(Timestamp) "
+        "FROM spanhouse.spans GROUP BY Tenant, ThreadId"]
+
+
 def test_a_materialized_view_fed_by_a_per_node_table_writes_through_the_distributed_table():
     renderer = ClusterRenderer(TARGET)
     renderer.render("CREATE TABLE spans (TraceId String) ENGINE = MergeTree ORDER BY TraceId")
@@ -314,6 +322,7 @@ def test_a_materialized_view_fed_by_a_per_node_table_writes_through_the_distribu
     ("ALTER TABLE missing ADD COLUMN y String", "missing is not created by an earlier migration"),
     ("CREATE TABLE t2 (x String) ENGINE = MergeTree ORDER BY x; DROP TABLE t", "one statement per migration"),
     ("CREATE TABLE t2 (x String COMMENT 'open) ENGINE = MergeTree ORDER BY x", "unterminated"),
+    ("CREATE TABLE t2 (x String) ENGINE", "statement ends too early"),
 ])
 def test_what_the_rules_do_not_cover_is_refused_with_the_reason(sql, reason):
     renderer = ClusterRenderer(TARGET)

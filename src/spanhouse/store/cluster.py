@@ -242,6 +242,12 @@ class ClusterRenderer:
     def render(self, sql: str) -> list[str]:
         """The cluster statements for one single-node statement, in the order to run them."""
         s = _Statement(sql)
+        try:
+            return self._render(s)
+        except IndexError:
+            raise ClusterRenderError(f"statement ends too early: {s.text[:60]!r}") from None
+
+    def _render(self, s: _Statement) -> list[str]:
         first = s.word(0)
         if first == "CREATE":
             i = s.accept(1, "OR", "REPLACE")
