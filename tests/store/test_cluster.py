@@ -27,6 +27,7 @@ from spanhouse.store.cluster import (
     record_statement,
     render_files,
     render_migrations,
+    renderer_after,
 )
 from spanhouse.store.migrations import Migration, load_migrations
 
@@ -164,6 +165,14 @@ def test_schema_migrations_is_one_replicated_table_that_every_node_holds_whole(c
     create = one(cluster_ddl, "CREATE TABLE IF NOT EXISTS spanhouse.schema_migrations ON CLUSTER spanhouse")
     assert " ENGINE = ReplicatedMergeTree('/clickhouse/tables/all/{database}/{table}', '{shard}-{replica}') " in create
     assert not [s for s in cluster_ddl if "schema_migrations_local" in s or "'schema_migrations'" in s]
+
+
+def test_statements_issued_at_run_time_render_against_the_migrated_schema():
+    renderer = renderer_after(load_migrations(), TARGET)
+    retention = "ALTER TABLE otel_traces MODIFY TTL toDateTime(Timestamp) + toIntervalDay({days:UInt32})"
+    assert renderer.render(retention) == [
+        "ALTER TABLE spanhouse.otel_traces_local ON CLUSTER spanhouse "
+        "MODIFY TTL toDateTime(Timestamp) + toIntervalDay({days:UInt32})"]
 
 
 def test_the_keeper_path_prefix_is_configurable(canonical):

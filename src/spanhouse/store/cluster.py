@@ -132,9 +132,10 @@ class ClusterMigration:
     statements: tuple[str, ...]
 
 
-def render_migrations(migrations: Sequence[Migration], target: ClusterTarget) -> list[ClusterMigration]:
+def render_migrations(migrations: Sequence[Migration], target: ClusterTarget,
+                      renderer: ClusterRenderer | None = None) -> list[ClusterMigration]:
     """The cluster statements of every migration, in order (a migration may need several)."""
-    renderer = ClusterRenderer(target)
+    renderer = renderer or ClusterRenderer(target)
     rendered: list[ClusterMigration] = []
     for migration in migrations:
         try:
@@ -143,6 +144,15 @@ def render_migrations(migrations: Sequence[Migration], target: ClusterTarget) ->
             raise ClusterRenderError(f"{migration.name}: {exc}") from exc
         rendered.append(ClusterMigration(migration.version, migration.name, migration.checksum, tuple(statements)))
     return rendered
+
+
+def renderer_after(migrations: Sequence[Migration], target: ClusterTarget) -> ClusterRenderer:
+    """A renderer that knows every object `migrations` create, for statements issued at run time
+    rather than from a migration file (retention's `ALTER TABLE ... MODIFY TTL`, say). Query
+    parameters such as `{days:UInt32}` pass through untouched."""
+    renderer = ClusterRenderer(target)
+    render_migrations(migrations, target, renderer)
+    return renderer
 
 
 def create_database_statement(target: ClusterTarget) -> str:
