@@ -62,7 +62,8 @@ def main(schema_dir: Path, work: Path) -> dict[str, Any]:
     report: dict[str, Any] = {"files": [file.name for file in files], "migrate": migrations.migrate(client)}
     report["recorded"] = rows("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
     report["engines"] = dict(rows("SELECT name, engine FROM system.tables WHERE database = 'spanhouse'"))
-    report["distributed_columns"] = [name for name, *_ in rows("DESCRIBE TABLE otel_traces")]
+    report["distributed_columns"] = rows("DESCRIBE TABLE otel_traces")
+    report["local_columns"] = rows("DESCRIBE TABLE otel_traces_local")
 
     spans = [make_span(trace=7, span=1, name="invoke_agent", attributes={"gen_ai.conversation.id": "thread-1"}),
              llm_span(trace=7, span=2, parent=1), llm_span(trace=8, span=3, parent=None)]

@@ -8,6 +8,7 @@ migration added later is covered by the same rules without touching these tests.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from spanhouse.settings import Settings
 from spanhouse.store.client import connect
 from spanhouse.store.cluster import (
     SHARDING_KEYS,
+    TRACE_ID_COLUMNS,
     ClusterRenderer,
     ClusterRenderError,
     ClusterTarget,
@@ -101,8 +103,8 @@ def test_every_rendered_statement_parses_and_every_ddl_runs_on_the_cluster(canon
     assert cluster_ddl, "nothing rendered"
     for statement in cluster_ddl:
         assert re.match(r"^(CREATE|ALTER|DROP)\b", statement), statement[:80]
-        assert re.search(r"^\w+( MATERIALIZED)? \w+ (IF (NOT )?EXISTS )?[\w`]+(\.[\w`]+)? ON CLUSTER spanhouse\b",
-                         statement), statement[:120]
+        assert re.search(r"^\w+( OR REPLACE)?( MATERIALIZED)? \w+ (IF (NOT )?EXISTS )?[\w`]+(\.[\w`]+)? "
+                         r"ON CLUSTER spanhouse\b", statement), statement[:120]
     assert canonical(create_database_statement(TARGET)) == \
         "CREATE DATABASE IF NOT EXISTS spanhouse ON CLUSTER spanhouse"
 
@@ -115,10 +117,11 @@ def test_every_mergetree_table_becomes_a_replicated_local_table_using_the_macros
 
 def test_every_base_table_has_a_distributed_table_under_its_own_name(cluster_ddl, single_node):
     for name, table in sharded_tables(single_node).items():
+        trace_id = next((column for column in TRACE_ID_COLUMNS if column in table.columns), None)
         if name in SHARDING_KEYS:
             expected = SHARDING_KEYS[name]
-        elif "TraceId" in table.columns:
-            expected = "cityHash64(TraceId)"  # a trace's rows, time range and context on one shard
+        elif trace_id:
+            expected = f"cityHash64({trace_id})"  # a trace's rows, time range and context on one shard
         else:
             expected = f"cityHash64({table.sorting_key})"  # rows of one key meet, and merge, on one shard
         assert sharding_key(cluster_ddl, name) == expected, name
@@ -154,11 +157,18 @@ def test_plain_views_read_the_distributed_tables(cluster_ddl, single_node):
         assert sources and not any(source.endswith("_local") for source in sources), sources
 
 
-def test_added_columns_go_to_the_local_and_the_distributed_table_alike(cluster_ddl):
-    local = one(cluster_ddl, "ALTER TABLE spanhouse.otel_traces_local ON CLUSTER spanhouse")
-    distributed = one(cluster_ddl, "ALTER TABLE spanhouse.otel_traces ON CLUSTER spanhouse")
-    assert local.split(" ON CLUSTER spanhouse ")[1] == distributed.split(" ON CLUSTER spanhouse ")[1]
-    assert "ADD COLUMN IF NOT EXISTS `ToolArguments` String" in local
+def test_added_columns_go_to_the_local_and_then_the_distributed_table(cluster_ddl):
+    added = re.compile(r"\(ADD COLUMN (?:IF NOT EXISTS )?`?(\w+)`?")
+    altered = 0
+    for local, following in itertools.pairwise(cluster_ddl):
+        table = re.match(r"ALTER TABLE spanhouse\.(\w+)_local ON CLUSTER spanhouse ", local)
+        if table and added.search(local):
+            assert following.startswith(f"ALTER TABLE spanhouse.{table.group(1)} ON CLUSTER spanhouse "), following
+            assert added.findall(following) == added.findall(local)
+            altered += 1
+    assert altered
+    local_0004 = next(s for s in cluster_ddl if "`ToolArguments`" in s)
+    assert local_0004.startswith("ALTER TABLE spanhouse.otel_traces_local ON CLUSTER spanhouse (ADD COLUMN")
 
 
 def test_schema_migrations_is_one_replicated_table_that_every_node_holds_whole(cluster_ddl):
