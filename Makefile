@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.spanhouse-installed
 
-.PHONY: run test bench lint install clean-data captures
+.PHONY: run test bench lint install clean-data captures cluster-ddl
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spanhouse needs Python 3.11 or newer")'
@@ -33,6 +33,11 @@ lint: $(STAMP)
 
 clean-data:
 	rm -rf data
+
+# The cluster schema operators apply (deploy/clickhouse-cluster/README.md), rendered from
+# src/spanhouse/store/schema/. Run it after adding a migration: tests/deploy fails while it is stale.
+cluster-ddl: $(STAMP)
+	$(VENV)/bin/spanhouse cluster-ddl --cluster spanhouse --database spanhouse --out deploy/clickhouse-cluster/schema
 
 # Real OTLP payloads from real instrumentation libraries into tests/captures/ (see captures/README.md).
 # Uses its own venv (.venv-captures) and captures/node/node_modules, (re)installed when missing or

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ def run(*args, env=None, stdin=None):
                           env={**os.environ, **(env or {})}, input=stdin)
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["sql"], ["settings"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["sql"], ["settings"], ["cluster-ddl"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0
@@ -50,7 +51,9 @@ def serving(tmp_path_factory):
     ports_file = tmp / "ports.json"
     env = {**os.environ, "SPANHOUSE_CLICKHOUSE_DSN": f"chdb://{tmp}/data", "SPANHOUSE_OTLP_GRPC_PORT": "0",
            "SPANHOUSE_OTLP_HTTP_PORT": "0", "SPANHOUSE_API_PORT": "0", "SPANHOUSE_DECODE_PROCESSES": "0",
-           "SPANHOUSE_FLUSH_INTERVAL_MS": "1"}
+           "SPANHOUSE_FLUSH_INTERVAL_MS": "1",
+           # the spans below carry fixed 2025 timestamps, which the default retention would drop
+           "SPANHOUSE_RETENTION_RAW_DAYS": "0"}
     with (tmp / "serve.log").open("wb") as log:
         process = subprocess.Popen([sys.executable, "-m", "spanhouse", "serve", "--ports-file", str(ports_file)],
                                    env=env, stdout=log, stderr=log)
@@ -132,3 +135,26 @@ def test_sql_without_a_server_says_so_and_exits_3():
     assert (result.returncode, result.stderr) == (3, (
         f"spanhouse: cannot reach spanhouse at http://127.0.0.1:{port}/api/v1/sql (Connection refused); "
         "is `spanhouse serve` running? (--url names another address)\n"))
+def test_cluster_ddl_prints_the_cluster_schema_in_migration_order():
+    result = run("cluster-ddl", "--cluster", "prod", env={"SPANHOUSE_CLICKHOUSE_DATABASE": "traces"})
+    assert result.returncode == 0, result.stderr
+    sources = re.findall(r"^-- from src/spanhouse/store/schema/(\S+)\.$", result.stdout, re.MULTILINE)
+    assert sources == sorted(sources) and sources[:2] == ["0000_schema_migrations.sql", "0001_otel_traces.sql"]
+    assert "CREATE DATABASE IF NOT EXISTS traces ON CLUSTER prod;" in result.stdout
+
+
+def test_cluster_ddl_writes_one_file_per_migration_and_removes_stale_ones(tmp_path):
+    (tmp_path / "0999_dropped_migration.sql").write_text("-- rendered from a migration that is gone")
+    (tmp_path / "notes.txt").write_text("not ours")
+    result = run("cluster-ddl", "--cluster", "prod", "--database", "traces", "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written[0] == "0000_schema_migrations.sql" and written[-1] == "notes.txt"
+    assert "0999_dropped_migration.sql" not in written
+    assert result.stdout.strip() == f"wrote {len(written) - 1} files to {tmp_path}"
+
+
+def test_cluster_ddl_refuses_a_relative_keeper_prefix():
+    result = run("cluster-ddl", "--cluster", "prod", "--zookeeper-prefix", "clickhouse/tables")
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "spanhouse: zookeeper prefix must start with / and not end with one, got 'clickhouse/tables'")

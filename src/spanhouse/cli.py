@@ -1,4 +1,4 @@
-"""The `spanhouse` command: serve, migrate, demo, sql, settings."""
+"""The `spanhouse` command: serve, migrate, demo, sql, settings, cluster-ddl."""
 
 from __future__ import annotations
 
@@ -63,6 +63,16 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("settings", help="list every setting, its environment variable and its value",
                    description="Print every setting with its environment variable, current value and meaning.")
+
+    ddl = sub.add_parser("cluster-ddl", help="print the schema for a sharded, replicated ClickHouse cluster",
+                         description="Render every schema migration for a ClickHouse cluster: ON CLUSTER, "
+                         "Replicated*MergeTree _local tables, Distributed tables, MVs on the local tables "
+                         "(see deploy/clickhouse-cluster/README.md).")
+    ddl.add_argument("--cluster", required=True, help="the cluster's name in the servers' remote_servers")
+    ddl.add_argument("--database", default=None, help="database (default: SPANHOUSE_CLICKHOUSE_DATABASE)")
+    ddl.add_argument("--zookeeper-prefix", default=None,
+                     help="Keeper path of the replicated tables (default /clickhouse/tables)")
+    ddl.add_argument("--out", metavar="DIR", help="write one file per migration into DIR, removing stale ones")
     return parser
 
 
@@ -84,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             return _demo(settings, args.endpoint, args.grpc, args.traces, args.seed)
         if args.command == "sql":
             return _sql(settings, args.query, args.format, args.max_rows, args.url)
+        if args.command == "cluster-ddl":
+            return _cluster_ddl(settings, args.cluster, args.database, args.zookeeper_prefix, args.out)
         return _settings(settings)
     except SpanhouseError as exc:
         print(f"spanhouse: {exc}", file=sys.stderr)
@@ -161,6 +173,25 @@ def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: s
     # Waiting for a turn and running may each take the server's time limit.
     timeout_s = 2 * settings.sql_max_execution_s + 30
     return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr)
+def _cluster_ddl(settings: Settings, cluster_name: str, database: str | None, prefix: str | None,
+                 out: str | None) -> int:
+    from spanhouse.store import cluster
+    from spanhouse.store.migrations import load_migrations
+
+    target = cluster.ClusterTarget(cluster_name, database or settings.clickhouse_database,
+                                   prefix or cluster.DEFAULT_ZOOKEEPER_PREFIX)
+    files = cluster.render_files(load_migrations(), target)
+    if out is None:
+        print("\n".join(files.values()), end="")
+        return 0
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in set(directory.glob("[0-9][0-9][0-9][0-9]_*.sql")) - {directory / name for name in files}:
+        stale.unlink()
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    print(f"wrote {len(files)} files to {directory}")
+    return 0
 
 
 def _settings(settings: Settings) -> int:
