@@ -116,7 +116,8 @@ class Turn:
 
 
 def _value(value: AnyValue) -> Any:
-    return getattr(value, value.WhichOneof("value"))
+    kind = value.WhichOneof("value")
+    return getattr(value, kind) if kind else None
 
 
 def sent_spans(exports: Iterable[Export]) -> list[SentSpan]:
