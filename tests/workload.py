@@ -37,16 +37,28 @@ def _status(rng: random.Random, error_rate: float) -> dict[str, Any]:
     return {"status": Status(code=Status.STATUS_CODE_OK)} if rng.random() < 0.5 else {}
 
 
-def workload(seed: int = 7, traces: int = 400, days: int = 4) -> Iterator[Export]:
-    """Export requests carrying `traces` agent turns (a few thousand spans); send the `late` ones last."""
+def workload(seed: int = 7, traces: int = 400, days: int = 4, *, start_ns: int = BASE_NS, day_ns: int = DAY_NS,
+             tenants: tuple[str, ...] = TENANTS) -> Iterator[Export]:
+    """Export requests carrying `traces` agent turns (a few thousand spans); send the `late` ones last.
+
+    Args:
+        seed: seeds every random choice; the same arguments give the same requests.
+        traces: agent turns to generate.
+        days: turns start on one of this many consecutive days, at any time but its last 10 minutes.
+        start_ns: start of the first day (default `tests.factories.BASE_NS`, a fixed past time);
+            pass a time near now for queries relative to now().
+        day_ns: length of a "day"; shorten it (one hour, say) to pack the turns into recent hours.
+        tenants: tenants to draw from. Trace and span ids restart at 1 in every call, so two
+            workloads stored in one database need distinct tenants (spans are keyed per tenant).
+    """
     rng = random.Random(seed)
     next_span = iter(range(1, 10**9))
     threads = [f"thread-{n}" for n in range(60)]
     for trace in range(1, traces + 1):
-        tenant = rng.choice(TENANTS)
+        tenant = rng.choice(tenants)
         service = rng.choice(SERVICES)
         agent = rng.choice(AGENTS)
-        start = BASE_NS + rng.randrange(days) * DAY_NS + rng.randrange(DAY_NS - 600 * 10**9)
+        start = start_ns + rng.randrange(days) * day_ns + rng.randrange(day_ns - 600 * 10**9)
         root_id = next(next_span)
         children: list[Span] = []
         at = start + rng.randrange(10**6, 10**8)
