@@ -24,6 +24,7 @@ from starlette.routing import Route
 from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.query import sql_api
 from spanhouse.query.adhoc import AdhocSql
+from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
 from spanhouse.query.sql_api import AdminCheck, no_auth
 from spanhouse.query.timeline import (
@@ -50,8 +51,8 @@ class JSONResponse(Response):
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def error(status: int, code: str, message: str, **details: object) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **details}}, status_code=status)
 
 
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
@@ -106,6 +107,17 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         assert isinstance(exc, HTTPException)
         return error(exc.status_code, "http_error", exc.detail)
 
+    # Handlers of the route modules raise; these turn what they raise into the API's answers.
+    async def bad_parameter(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ParamError)
+        return error(400, "invalid_parameter", str(exc), parameter=exc.name)
+
+    async def store_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, StoreUnavailable):
+            return error(503, "store_unavailable", str(exc))
+        logger.error("query failed: %s", exc)
+        return error(500, "store_error", str(exc))
+
     return Starlette(
         routes=[
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
@@ -113,5 +125,5 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],
-        exception_handlers={HTTPException: http_error},
+        exception_handlers={HTTPException: http_error, ParamError: bad_parameter, StoreError: store_error},
     )
