@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import re
@@ -17,12 +18,13 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import uvicorn
 from clickhouse_connect.driver.client import Client
+from starlette.requests import Request
 from starlette.types import ASGIApp
 
+from spanhouse.auth import KeyRing, credentials
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
@@ -136,9 +138,10 @@ async def _serve_http(app: ASGIApp, host: str, port: int, name: str) -> AsyncIte
 
 
 @asynccontextmanager
-async def _serve_grpc(ingest: Ingest, settings: Settings, tenant: str) -> AsyncIterator[int]:
+async def _serve_grpc(ingest: Ingest, settings: Settings,
+                      tenant_of: otlp_grpc.TenantResolver) -> AsyncIterator[int]:
     server = otlp_grpc.create_server(
-        [otlp_grpc.service_handler(signal, ingest, lambda _metadata: tenant) for signal in TABLES],
+        [otlp_grpc.service_handler(signal, ingest, tenant_of) for signal in TABLES],
         settings.max_request_bytes,
     )
     address = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
@@ -172,9 +175,28 @@ def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout],
                              content_layout=content_layout)
 
 
+def _warn_if_open(bind: str) -> None:
+    try:
+        loopback = ipaddress.ip_address(bind).is_loopback
+    except ValueError:
+        loopback = bind == "localhost"
+    if loopback:
+        logger.info("no API keys configured: open access as tenant of every request (listening on %s only)", bind)
+        return
+    logger.warning("=" * 78)
+    logger.warning("NO API KEYS CONFIGURED and listening on %s: anyone who can reach this address can send", bind)
+    logger.warning("and read all data. Set SPANHOUSE_API_KEYS_FILE (README: 'Tenants and API keys').")
+    logger.warning("=" * 78)
+
+
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     """Run spanhouse until the context exits; yields the ports it bound."""
+    keys = KeyRing.load(settings.api_keys_file, settings.default_tenant)
+    if keys.open:
+        _warn_if_open(settings.bind)
+    else:
+        logger.info("API keys: %d configured; every request needs one", len(keys))
     async with AsyncExitStack() as stack:
         migrated = await asyncio.to_thread(open_store, settings)
         stack.callback(migrated.close)
@@ -216,18 +238,27 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         await asyncio.to_thread(stack.enter_context, pool)
         ingest = Ingest({signal: writers[signal] for signal in signals}, pool, write_timeout_s=settings.write_timeout_s,
                         dedup=dedup, content_sink=writers["content"])
-        tenant = settings.default_tenant
 
-        def tenant_of(_request: Any) -> str:
-            return tenant
+        def sender(request: Request) -> str:
+            return keys.authenticate(credentials(request.headers), "ingest").tenant
 
-        grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, tenant))
+        def grpc_sender(metadata: otlp_grpc.Metadata) -> str:
+            return keys.authenticate(credentials(metadata), "ingest").tenant
+
+        def reader_tenant(request: Request) -> str:
+            return keys.authenticate(credentials(request.headers), "read").tenant
+
+        def require_admin(request: Request) -> None:
+            keys.authenticate(credentials(request.headers), "admin")
+
+        grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender))
         http_port = await stack.enter_async_context(_serve_http(
-            otlp_http.create_app(ingest, tenant_of, settings.max_request_bytes),
+            otlp_http.create_app(ingest, sender, settings.max_request_bytes),
             settings.bind, settings.otlp_http_port, "otlp-http",
         ))
         api_port = await stack.enter_async_context(_serve_http(
-            api.create_app(Reader(reader_client), tenant_of, sql=AdhocSql(sql_client, limits)),
+            api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
+                           require_admin=require_admin),
             settings.bind, settings.api_port, "query-api",
         ))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)

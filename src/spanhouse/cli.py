@@ -148,7 +148,8 @@ def _demo(settings: Settings, endpoint: str | None, grpc: bool, traces: int, see
     host = "127.0.0.1" if settings.bind in ("0.0.0.0", "::") else settings.bind
     if endpoint is None:
         endpoint = f"{host}:{settings.otlp_grpc_port}" if grpc else f"http://{host}:{settings.otlp_http_port}"
-    result = send_demo(make_exporter(endpoint, "grpc" if grpc else "http"), traces=traces, seed=seed)
+    result = send_demo(make_exporter(endpoint, "grpc" if grpc else "http", settings.api_key), traces=traces,
+                       seed=seed)
     print(f"sent {len(result.trace_ids)} traces in {len(result.threads)} conversations to {endpoint}")
     print("open one:")
     print(f"  curl -s http://{host}:{settings.api_port}/api/v1/traces/{result.trace_ids[-1]}")
@@ -172,7 +173,7 @@ def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: s
         url = f"http://{f'[{host}]' if ':' in host else host}:{settings.api_port}"
     # Waiting for a turn and running may each take the server's time limit.
     timeout_s = 2 * settings.sql_max_execution_s + 30
-    return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr)
+    return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr, settings.api_key)
 def _cluster_ddl(settings: Settings, cluster_name: str, database: str | None, prefix: str | None,
                  out: str | None) -> int:
     from spanhouse.store import cluster

@@ -31,14 +31,16 @@ class DemoResult:
     threads: list[str]
 
 
-def make_exporter(endpoint: str, protocol: str) -> SpanExporter:
+def make_exporter(endpoint: str, protocol: str, api_key: str = "") -> SpanExporter:
+    """The official OTLP exporter; `api_key` goes in `Authorization: Bearer` when given."""
+    headers = {"authorization": f"Bearer {api_key}"} if api_key else None
     if protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 
-        return GrpcExporter(endpoint=endpoint, insecure=True)
+        return GrpcExporter(endpoint=endpoint, insecure=True, headers=headers)
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 
-    return HttpExporter(endpoint=endpoint.rstrip("/") + "/v1/traces")
+    return HttpExporter(endpoint=endpoint.rstrip("/") + "/v1/traces", headers=headers)
 
 
 def send_demo(exporter: SpanExporter, traces: int = 30, seed: int | None = None) -> DemoResult:

@@ -118,7 +118,16 @@ class Settings:
     sql_max_memory_bytes: int = _setting(
         1 << 30, "Memory one ad-hoc SQL query may use in ClickHouse (max_memory_usage); past it the query fails."
     )
-    default_tenant: str = _setting("default", "Tenant stored on spans when no API key names one.")
+    api_keys_file: str = _setting(
+        "",
+        "TOML file of API keys, each bound to a tenant and roles (ingest, read, admin); see README 'Tenants and "
+        "API keys'. Empty: no keys, open access as the default tenant (warned about when not bound to loopback).",
+    )
+    api_key: str = _setting(
+        "", "API key the client commands send (`spanhouse sql` needs an admin key, `spanhouse demo` an ingest key) "
+            "when the server has API keys.",
+    )
+    default_tenant: str = _setting("default", "Tenant of every request when no API keys are configured.")
     log_level: str = _setting("INFO", "Python logging level.")
 
     @classmethod

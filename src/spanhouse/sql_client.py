@@ -39,13 +39,16 @@ def endpoint(base_url: str) -> str:
     return base if base.endswith("/api/v1/sql") else base + "/api/v1/sql"
 
 
-def post(url: str, query: str, form: str, max_rows: int | None, timeout_s: float) -> Answer:
+def post(url: str, query: str, form: str, max_rows: int | None, timeout_s: float,
+         api_key: str = "") -> Answer:
     """POST the query; HTTP error statuses come back as answers, an unreachable server raises URLError or OSError."""
     fields: dict[str, Any] = {"query": query, "format": form}
     if max_rows is not None:
         fields["max_rows"] = max_rows
-    request = urllib.request.Request(url, data=json.dumps(fields).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if api_key:
+        headers["Authorization"] = f"Bearer {api_key}"
+    request = urllib.request.Request(url, data=json.dumps(fields).encode(), method="POST", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return Answer(response.status, response.read(), dict(response.headers.items()))
@@ -55,7 +58,7 @@ def post(url: str, query: str, form: str, max_rows: int | None, timeout_s: float
 
 
 def run(base_url: str, query: str, form: str, max_rows: int | None, timeout_s: float,
-        out: TextIO, err: TextIO) -> int:
+        out: TextIO, err: TextIO, api_key: str = "") -> int:
     """Send one query and print its answer.
 
     Args:
@@ -68,7 +71,7 @@ def run(base_url: str, query: str, form: str, max_rows: int | None, timeout_s: f
     """
     url = endpoint(base_url)
     try:
-        answer = post(url, query, "json" if form == "table" else form, max_rows, timeout_s)
+        answer = post(url, query, "json" if form == "table" else form, max_rows, timeout_s, api_key)
     except (urllib.error.URLError, OSError) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TimeoutError):

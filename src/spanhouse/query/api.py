@@ -3,6 +3,7 @@
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
+  GET /openapi.json               the OpenAPI 3.1 document of this API (openapi.py)
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
 `"clickhouse": {"code": ..., "name": ...}`.
@@ -21,8 +22,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from spanhouse.auth import AuthError
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import sql_api
+from spanhouse.query import openapi, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -112,18 +114,33 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         assert isinstance(exc, ParamError)
         return error(400, "invalid_parameter", str(exc), parameter=exc.name)
 
+    async def auth_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AuthError)
+        response = error(exc.status, "unauthenticated" if exc.status == 401 else "forbidden", str(exc))
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+
     async def store_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, StoreUnavailable):
             return error(503, "store_unavailable", str(exc))
         logger.error("query failed: %s", exc)
         return error(500, "store_error", str(exc))
 
+    described = openapi.document(())  # route modules add their OPENAPI here when merged
+    schema = orjson.dumps(described)
+
+    async def openapi_json(request: Request) -> Response:
+        return Response(schema, media_type="application/json")
+
     return Starlette(
         routes=[
+            Route("/openapi.json", openapi_json, methods=["GET"]),
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],
-        exception_handlers={HTTPException: http_error, ParamError: bad_parameter, StoreError: store_error},
+        exception_handlers={HTTPException: http_error, ParamError: bad_parameter, AuthError: auth_error,
+                            StoreError: store_error},
     )

@@ -16,6 +16,7 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
+from spanhouse.auth import AuthError
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
 from spanhouse.receive.ingest import Ingest, Signal, export_response
 
@@ -51,6 +52,9 @@ def service_handler(signal: Signal, ingest: Ingest, tenant_of: TenantResolver) -
         try:
             tenant = tenant_of(tuple(context.invocation_metadata() or ()))
             outcome = await ingest.export(signal, body, "protobuf", tenant)
+        except AuthError as exc:
+            code = grpc.StatusCode.UNAUTHENTICATED if exc.status == 401 else grpc.StatusCode.PERMISSION_DENIED
+            await context.abort(code, str(exc))
         except DecodeError as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
         except Overloaded as exc:

@@ -3,7 +3,8 @@
 Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans or log
 records were rejected), 400 undecodable body, 413 body too large (checked while reading and again while
 gunzipping, so a gzip bomb is stopped at the limit), 415 other media types or encodings,
-429 / 503 with `Retry-After` when overloaded or the store is down. Error bodies are a
+429 / 503 with `Retry-After` when overloaded or the store is down; 401 / 403 for a missing,
+unknown or read-only API key. Error bodies are a
 `google.rpc.Status` in the request's encoding.
 """
 
@@ -21,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from spanhouse.auth import AuthError
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
 from spanhouse.receive.ingest import Encoding, Ingest, Signal, export_response
 
@@ -30,6 +32,7 @@ MEDIA_TYPES: dict[str, Encoding] = {"application/x-protobuf": "protobuf", "appli
 _CONTENT_TYPE = {"protobuf": "application/x-protobuf", "json": "application/json"}
 # google.rpc.Code values used in Status bodies.
 _INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL, _UNIMPLEMENTED = 3, 8, 14, 13, 12
+_PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
 STORE_RETRY_AFTER_S = 5
 
 TenantResolver = Callable[[Request], str]
@@ -91,7 +94,7 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
 
     Args:
         ingest: the shared export path.
-        tenant_of: which tenant a request's spans belong to.
+        tenant_of: which tenant a request's spans belong to; raises AuthError (401 / 403).
         max_request_bytes: limit on the body, compressed and decompressed.
     """
 
@@ -106,6 +109,10 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             tenant = tenant_of(request)
             body = await read_body(request, max_request_bytes)
             outcome = await ingest.export(signal, body, encoding, tenant)
+        except AuthError as exc:
+            code, headers = (_UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"}) if exc.status == 401 \
+                else (_PERMISSION_DENIED, None)
+            return _status(code, str(exc), encoding, exc.status, headers)
         except _BadMedia as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 415)
         except _TooLarge as exc:
