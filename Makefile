@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.spanhouse-installed
 
-.PHONY: run test bench lint install clean-data captures cluster-ddl
+.PHONY: run test bench lint install clean-data captures cluster-ddl grpc-stubs
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spanhouse needs Python 3.11 or newer")'
@@ -55,3 +55,7 @@ captures:
 			&& touch captures/node/node_modules/.captures-installed; \
 	fi
 	.venv-captures/bin/python captures/run_all.py
+
+# Python code of spanhouse's own gRPC services, from proto/ (a test fails when it is stale).
+grpc-stubs: $(STAMP)
+	$(PY) -m grpc_tools.protoc -Iproto --python_out=src --grpc_python_out=src --pyi_out=src proto/spanhouse/v1/query.proto

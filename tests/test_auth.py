@@ -175,3 +175,22 @@ def test_ad_hoc_sql_needs_an_admin_key(secured):
     assert httpx.post(sql, json={"query": "SELECT 1"}, headers=bearer(ACME_READ)).status_code == 403
     response = httpx.post(sql, json={"query": "SELECT 1 AS one"}, headers=bearer(ADMIN))
     assert (response.status_code, response.json()["rows"]) == (200, [[1]])
+
+
+def test_the_grpc_query_service_applies_the_same_keys(secured):
+    from spanhouse.v1 import query_pb2, query_pb2_grpc
+
+    body = export_request(llm_span(trace=8)).SerializeToString()
+    assert httpx.post(secured.http_endpoint + "/v1/traces", headers={**PROTOBUF, **bearer(ACME_INGEST)},
+                      content=body).status_code == 200
+    request = query_pb2.GetTraceRequest(trace_id=hex_id(8))
+    with grpc.insecure_channel(secured.grpc_endpoint) as channel:
+        stub = query_pb2_grpc.QueryServiceStub(channel)
+        answer = stub.GetTrace(request, metadata=(("authorization", f"Bearer {ACME_READ}"),), timeout=10)
+        assert answer["span_count"] == 1
+        for metadata, code in [((), grpc.StatusCode.UNAUTHENTICATED),
+                               ((("x-api-key", GLOBEX_READ),), grpc.StatusCode.NOT_FOUND),
+                               ((("x-api-key", ACME_INGEST),), grpc.StatusCode.PERMISSION_DENIED)]:
+            with pytest.raises(grpc.RpcError) as raised:
+                stub.GetTrace(request, metadata=metadata, timeout=10)
+            assert raised.value.code() == code

@@ -30,7 +30,7 @@ from spanhouse.decode.traces import OTLP_COLUMNS
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
-from spanhouse.query import api
+from spanhouse.query import api, grpc_service
 from spanhouse.query.adhoc import AdhocSql, Limits
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
@@ -138,12 +138,13 @@ async def _serve_http(app: ASGIApp, host: str, port: int, name: str) -> AsyncIte
 
 
 @asynccontextmanager
-async def _serve_grpc(ingest: Ingest, settings: Settings,
-                      tenant_of: otlp_grpc.TenantResolver) -> AsyncIterator[int]:
+async def _serve_grpc(ingest: Ingest, settings: Settings, tenant_of: otlp_grpc.TenantResolver,
+                      query_api: ASGIApp) -> AsyncIterator[int]:
     server = otlp_grpc.create_server(
         [otlp_grpc.service_handler(signal, ingest, tenant_of) for signal in TABLES],
         settings.max_request_bytes,
     )
+    grpc_service.add_to_server(server, query_api)  # spanhouse.v1.QueryService beside the OTLP services
     address = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
     port = server.add_insecure_port(f"{address}:{settings.otlp_grpc_port}")
     if port == 0:
@@ -251,16 +252,15 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         def require_admin(request: Request) -> None:
             keys.authenticate(credentials(request.headers), "admin")
 
-        grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender))
+        query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
+                                   require_admin=require_admin)
+        grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),
             settings.bind, settings.otlp_http_port, "otlp-http",
         ))
-        api_port = await stack.enter_async_context(_serve_http(
-            api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
-                           require_admin=require_admin),
-            settings.bind, settings.api_port, "query-api",
-        ))
+        api_port = await stack.enter_async_context(_serve_http(query_api, settings.bind, settings.api_port,
+                                                               "query-api"))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
         logger.info("shutting down: draining %d queued spans, %d queued log records",
                     writers["traces"].queued_spans, writers["logs"].queued_spans)

@@ -1,0 +1,94 @@
+"""`spanhouse.v1.QueryService` (proto/spanhouse/v1/query.proto) on the OTLP gRPC port.
+
+Every RPC is answered by the HTTP query API's own handlers, called in process through ASGI
+(no socket): the request's fields become the endpoint's query parameters, the metadata's API key
+its header, and the JSON document comes back as a `google.protobuf.Struct`. So gRPC and HTTP
+return the same data, with the same tenant scoping and validation, by construction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import grpc
+import orjson
+from google.protobuf import json_format, struct_pb2
+from starlette.types import ASGIApp, Message
+
+from spanhouse.v1 import query_pb2, query_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+_CODES = {400: grpc.StatusCode.INVALID_ARGUMENT, 401: grpc.StatusCode.UNAUTHENTICATED,
+          403: grpc.StatusCode.PERMISSION_DENIED, 404: grpc.StatusCode.NOT_FOUND,
+          429: grpc.StatusCode.RESOURCE_EXHAUSTED, 503: grpc.StatusCode.UNAVAILABLE,
+          504: grpc.StatusCode.DEADLINE_EXCEEDED}
+_FORWARDED = ("authorization", "x-api-key")
+
+
+async def call_asgi(app: ASGIApp, path: str, query: str, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
+    """GET `path?query` on an ASGI app in process; (status, body)."""
+    scope: dict[str, Any] = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [(name.encode(), value.encode()) for name, value in headers],
+        "client": ("grpc", 0), "server": ("spanhouse", 0),
+    }
+    status = 500
+    body: list[bytes] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            body.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(body)
+
+
+class QueryService(query_pb2_grpc.QueryServiceServicer):
+    def __init__(self, api: ASGIApp) -> None:
+        self._api = api
+
+    async def GetTrace(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
+        return await self._get(context, f"/api/v1/traces/{quote(request.trace_id, safe='')}", {})
+
+    async def SearchTraces(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
+        params = {field.name: str(value) for field, value in request.ListFields() if field.name != "attributes"}
+        params.update({f"attr.{key}": value for key, value in request.attributes.items()})
+        return await self._get(context, "/api/v1/traces", params)
+
+    async def GetThread(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
+        return await self._get(context, f"/api/v1/threads/{quote(request.thread_id, safe='')}",
+                               dict(request.parameters))
+
+    async def ListThreads(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
+        return await self._get(context, "/api/v1/threads", dict(request.parameters))
+
+    async def _get(self, context: grpc.aio.ServicerContext, path: str,
+                   params: Mapping[str, str]) -> struct_pb2.Struct:
+        headers = [(str(name), str(value)) for name, value in (context.invocation_metadata() or ())
+                   if str(name).lower() in _FORWARDED and isinstance(value, str)]
+        status, body = await call_asgi(self._api, path, urlencode(params), headers)
+        document = orjson.loads(body) if body else {}
+        if status != 200:
+            message = document.get("error", {}).get("message", "") if isinstance(document, dict) else ""
+            await context.abort(_CODES.get(status, grpc.StatusCode.INTERNAL), message or f"HTTP {status}")
+        answer = struct_pb2.Struct()
+        json_format.ParseDict(document, answer)
+        return answer
+
+
+def add_to_server(server: grpc.aio.Server, api: ASGIApp) -> None:
+    query_pb2_grpc.add_QueryServiceServicer_to_server(QueryService(api), server)  # type: ignore[no-untyped-call]
+
+
+__all__ = ["QueryService", "add_to_server", "call_asgi", "query_pb2"]

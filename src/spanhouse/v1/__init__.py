@@ -1,0 +1,1 @@
+"""Generated gRPC code of proto/spanhouse/v1 (`make grpc-stubs`); do not edit."""
