@@ -3,6 +3,10 @@
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
+  GET /api/v1/metrics/kpi         live KPIs against the previous window (see `metrics.py`, as the next two)
+  GET /api/v1/metrics/timeseries  a rollup measure per minute / hour / day, grouped and filtered
+  GET /api/v1/metrics/agents      per outer agent: turns, threads, calls, tokens, cost, errors, turn duration
+  GET /api/v1/costs               cost and tokens per model, agent, user, tenant or day; unpriced models (`costs.py`)
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
 `"clickhouse": {"code": ..., "name": ...}`.
@@ -22,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import sql_api
+from spanhouse.query import costs, metrics, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -122,6 +126,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         routes=[
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *metrics.routes(reader, tenant_of),
+            *costs.routes(reader, tenant_of),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],
