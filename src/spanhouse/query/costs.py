@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spanhouse.query import params
+from spanhouse.query.metrics_openapi import COSTS_PATHS
 from spanhouse.query.params import NS_PER_S
 from spanhouse.query.reader import Reader, Row
 from spanhouse.query.rollups import DAY, HOUR, JSONResponse, finest_kept, ratio, rfc3339, rfc3339_ns, stored_times
@@ -32,6 +33,8 @@ from spanhouse.store.retention import Retention
 
 if TYPE_CHECKING:
     from spanhouse.query.api import TenantResolver
+
+OPENAPI: dict[str, Any] = COSTS_PATHS  # OpenAPI 3.1 path items of these routes
 
 DAY_NS = 86_400 * NS_PER_S
 DEFAULT_WINDOW_NS, MAX_WINDOW_NS = 30 * DAY_NS, 400 * DAY_NS

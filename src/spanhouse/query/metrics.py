@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spanhouse.query import params
+from spanhouse.query.metrics_openapi import METRICS_PATHS
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader, Row
 from spanhouse.query.rollups import (
@@ -55,6 +56,8 @@ from spanhouse.store.retention import Retention
 
 if TYPE_CHECKING:
     from spanhouse.query.api import TenantResolver
+
+OPENAPI: dict[str, Any] = METRICS_PATHS  # OpenAPI 3.1 path items of these routes
 
 Query = Mapping[str, str]
 MINUTE_NS = 60 * NS_PER_S
