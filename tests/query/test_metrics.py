@@ -293,6 +293,7 @@ def cost_groups(db: Seeded, doc: dict[str, Any], tenant: str) -> tuple[dict[str,
                     "input_tokens": sum(s.input_tokens or 0 for s in spans),
                     "output_tokens": sum(s.output_tokens or 0 for s in spans), "cache_read_tokens": None,
                     "total_tokens": sum(t.tokens for t in members), "llm_calls": sum(t.count("LLM") for t in members),
+                    "embedding_calls": sum(t.count("EMBEDDING") for t in members),
                     "unpriced_calls": None, "turns": len(members)}
         everything = [t for members in groups.values() for t in members]
     else:
@@ -309,6 +310,7 @@ def cost_groups(db: Seeded, doc: dict[str, Any], tenant: str) -> tuple[dict[str,
                     "cache_read_tokens": sum(s.cache_read_tokens or 0 for s in members),
                     "total_tokens": sum(s.total_tokens for s in members),
                     "llm_calls": sum(s.category == "LLM" for s in members),
+                    "embedding_calls": sum(s.category == "EMBEDDING" for s in members),
                     "unpriced_calls": sum(s.unpriced for s in members), "turns": None}
         groups, everything = span_groups, [s for members in span_groups.values() for s in members]
     total = row(everything)

@@ -42,7 +42,8 @@ DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 GROUP_BY = ("model", "agent", "user", "tenant", "day")
 BY_TURN = frozenset({"agent", "user"})
 EMPTY_TOTAL: Row = {"is_total": 1, "group_key": "", "cost_usd": 0.0, "input_tokens": 0, "output_tokens": 0,
-                    "cache_read_tokens": 0, "total_tokens": 0, "llm_calls": 0, "unpriced_calls": 0, "turns": 0}
+                    "cache_read_tokens": 0, "total_tokens": 0, "llm_calls": 0, "embedding_calls": 0,
+                    "unpriced_calls": 0, "turns": 0}
 
 
 def routes(reader: Reader, tenant_of: TenantResolver, *, retention: Retention | None = None) -> list[BaseRoute]:
@@ -68,7 +69,8 @@ def _group(row: Row, by_turn: bool, total_cost: float) -> dict[str, Any]:
         "group": row["group_key"], "cost_usd": cost, "share": ratio(cost, total_cost),
         "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
         "cache_read_tokens": None if by_turn else row["cache_read_tokens"], "total_tokens": row["total_tokens"],
-        "llm_calls": row["llm_calls"], "unpriced_calls": None if by_turn else row["unpriced_calls"],
+        "llm_calls": row["llm_calls"], "embedding_calls": row["embedding_calls"],
+        "unpriced_calls": None if by_turn else row["unpriced_calls"],
         "turns": row["turns"] if by_turn else None,
     }
 

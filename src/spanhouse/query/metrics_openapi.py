@@ -151,7 +151,7 @@ AGENTS_RESPONSE = obj({**RANGE, "agents": {"type": "array", "items": obj({
 COST_FIELDS: dict[str, Schema] = {
     "cost_usd": NUMBER, "input_tokens": COUNT, "output_tokens": COUNT,
     "cache_read_tokens": {"type": ["integer", "null"], "description": "null for agent and user"},
-    "total_tokens": COUNT, "llm_calls": COUNT,
+    "total_tokens": COUNT, "llm_calls": COUNT, "embedding_calls": COUNT,
     "unpriced_calls": {"type": ["integer", "null"], "description": "null for agent and user"},
     "turns": {"type": ["integer", "null"], "description": "turns, for agent and user; else null"},
 }

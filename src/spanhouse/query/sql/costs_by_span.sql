@@ -16,6 +16,7 @@ SELECT
     sum(r.cache_read_token_sum) AS cache_read_tokens,
     sum(r.total_token_sum) AS total_tokens,
     sumIf(r.span_count, r.category = 'LLM') AS llm_calls,
+    sumIf(r.span_count, r.category = 'EMBEDDING') AS embedding_calls,
     sum(r.unpriced_count) AS unpriced_calls
 FROM {table:Identifier} AS r
 WHERE r.tenant = {tenant:String}

@@ -11,6 +11,7 @@ SELECT
     sum(turn.output_tokens) AS output_tokens,
     sum(turn.total_tokens) AS total_tokens,
     sum(turn.llm) AS llm_calls,
+    sum(turn.embedding) AS embedding_calls,
     count() AS turns
 FROM
 (
@@ -18,6 +19,7 @@ FROM
         if({group_by:String} = 'agent', min(r.trace_first_agent).name, max(r.trace_user_id)) AS group_key,
         min(r.trace_first_seen) AS started,
         sum(r.llm_count) AS llm,
+        sum(r.embedding_count) AS embedding,
         sum(r.input_token_sum) AS input_tokens,
         sum(r.output_token_sum) AS output_tokens,
         sum(r.total_token_sum) AS total_tokens,
