@@ -253,7 +253,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
             keys.authenticate(credentials(request.headers), "admin")
 
         query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
-                                   require_admin=require_admin)
+                                   require_admin=require_admin, retention=retention(settings))
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),

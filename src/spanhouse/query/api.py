@@ -4,6 +4,10 @@ Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /openapi.json               the OpenAPI 3.1 document of this API (openapi.py)
+  GET /api/v1/metrics/kpi         live KPIs against the previous window (see `metrics.py`, as the next two)
+  GET /api/v1/metrics/timeseries  a rollup measure per minute / hour / day, grouped and filtered
+  GET /api/v1/metrics/agents      per outer agent: turns, threads, calls, tokens, cost, errors, turn duration
+  GET /api/v1/costs               cost and tokens per model, agent, user, tenant or day; unpriced models (`costs.py`)
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
 `"clickhouse": {"code": ..., "name": ...}`.
@@ -24,7 +28,7 @@ from starlette.routing import Route
 
 from spanhouse.auth import AuthError
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import openapi, sql_api
+from spanhouse.query import costs, metrics, openapi, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -36,6 +40,7 @@ from spanhouse.query.timeline import (
     inflate_content,
     needs_log_messages,
 )
+from spanhouse.store.retention import Retention
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ def error(status: int, code: str, message: str, **details: object) -> JSONRespon
 
 
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
-               require_admin: AdminCheck = no_auth) -> Starlette:
+               require_admin: AdminCheck = no_auth, retention: Retention | None = None) -> Starlette:
     """The query API.
 
     Args:
@@ -127,7 +132,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         logger.error("query failed: %s", exc)
         return error(500, "store_error", str(exc))
 
-    described = openapi.document(())  # route modules add their OPENAPI here when merged
+    described = openapi.document((metrics.OPENAPI, costs.OPENAPI))
     schema = orjson.dumps(described)
 
     async def openapi_json(request: Request) -> Response:
@@ -138,6 +143,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             Route("/openapi.json", openapi_json, methods=["GET"]),
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *metrics.routes(reader, tenant_of, retention=retention),
+            *costs.routes(reader, tenant_of, retention=retention),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],
