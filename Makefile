@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.spanhouse-installed
 
-.PHONY: run test bench lint install clean-data captures
+.PHONY: run test bench bench-inserts lint install clean-data captures
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spanhouse needs Python 3.11 or newer")'
@@ -24,6 +24,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
+
+# What one chDB insert costs per span, by rows per insert: why the writer lingers.
+bench-inserts: $(STAMP)
+	$(PY) -m benchmarks.insert_sizes $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
