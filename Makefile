@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.spanhouse-installed
 
-.PHONY: run test bench lint install clean-data captures cluster-ddl grpc-stubs
+.PHONY: run test bench bench-inserts lint install clean-data captures cluster-ddl grpc-stubs
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spanhouse needs Python 3.11 or newer")'
@@ -26,6 +26,10 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
 	$(PY) -m benchmarks.rollups
 	$(PY) -m benchmarks.content_bytes
+
+# What one chDB insert costs per span, by rows per insert: why the writer lingers.
+bench-inserts: $(STAMP)
+	$(PY) -m benchmarks.insert_sizes $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

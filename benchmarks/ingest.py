@@ -8,13 +8,19 @@ Phases, each against a server on a fresh temporary store:
   5. durability check: rows in ClickHouse == spans acknowledged; bytes on disk per span;
   6. lookups again after loading `--lookup-spans` synthetic spans straight into ClickHouse.
 The load generator shares the machine's 2 cores with the server; figures are what this machine
-gives, and ratios within one run are the thing to compare.
+gives, and ratios within one run are the thing to compare. The steadiest figure is the server's
+CPU time per span (server process, and its decode workers apart): it hardly moves when another
+program takes the other core, where spans/s and latency do.
+
+`--flush-interval-ms 50,100,150` runs only phases 2-3 once per value (each on a fresh server,
+`--rounds` times, interleaved), pacing every run at the same rate, and prints one table.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -23,11 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import grpc
 import httpx
+import psutil
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
@@ -98,9 +107,16 @@ class Phase:
     refused: int = 0
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    server_cpu_s: float = 0.0
+    worker_cpu_s: float = 0.0
 
     def rate(self) -> float:
         return self.spans / self.seconds if self.seconds else 0.0
+
+    def cpu_us_per_span(self) -> tuple[float, float]:
+        """Server-process and decode-worker CPU time per acknowledged span, in microseconds."""
+        spans = max(1, self.spans)
+        return self.server_cpu_s / spans * 1e6, self.worker_cpu_s / spans * 1e6
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -186,10 +202,11 @@ async def grpc_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, 
 
 
 class Server:
-    def __init__(self, data: Path, workdir: Path) -> None:
+    def __init__(self, data: Path, workdir: Path, settings: dict[str, str] | None = None) -> None:
         ports_file = workdir / f"ports-{time.monotonic_ns()}.json"
         env = {**os.environ, "SPANHOUSE_CLICKHOUSE_DSN": f"chdb://{data}", "SPANHOUSE_OTLP_GRPC_PORT": "0",
-               "SPANHOUSE_OTLP_HTTP_PORT": "0", "SPANHOUSE_API_PORT": "0", "SPANHOUSE_LOG_LEVEL": "WARNING"}
+               "SPANHOUSE_OTLP_HTTP_PORT": "0", "SPANHOUSE_API_PORT": "0", "SPANHOUSE_LOG_LEVEL": "WARNING",
+               **(settings or {})}
         self.process = subprocess.Popen([sys.executable, "-m", "spanhouse", "serve", "--ports-file", str(ports_file)],
                                         env=env, stdout=subprocess.DEVNULL)
         while not ports_file.exists():
@@ -197,6 +214,23 @@ class Server:
                 raise SystemExit("spanhouse failed to start")
             time.sleep(0.05)
         self.ports = json.loads(ports_file.read_text())
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        """CPU time (user + system) used so far by the server process, and by its live decode workers."""
+        process = psutil.Process(self.process.pid)
+        workers = 0.0
+        for child in process.children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                workers += sum(child.cpu_times()[:2])
+        return sum(process.cpu_times()[:2]), workers
+
+    def run(self, load: Coroutine[Any, Any, Phase]) -> Phase:
+        """Run one load phase and charge it the server's CPU time."""
+        main_before, workers_before = self.cpu_seconds()
+        phase = asyncio.run(load)
+        main_after, workers_after = self.cpu_seconds()
+        phase.server_cpu_s, phase.worker_cpu_s = main_after - main_before, workers_after - workers_before
+        return phase
 
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -250,6 +284,12 @@ def main() -> None:
     parser.add_argument("--traces-per-request", type=int, default=73, help="7 spans each (default 73: 511 spans)")
     parser.add_argument("--lookup-spans", type=int, default=10_000_000,
                         help="synthetic spans loaded for the large lookup phase; 0 skips it (default 10M)")
+    parser.add_argument("--flush-interval-ms", type=_int_list, metavar="MS[,MS...]",
+                        help="compare SPANHOUSE_FLUSH_INTERVAL_MS values: saturation and paced phases only")
+    parser.add_argument("--rounds", type=int, default=1, help="with --flush-interval-ms: runs per value (default 1)")
+    parser.add_argument("--paced-spans-per-s", type=float,
+                        help="pace of the paced phase (default: half the HTTP saturation rate, in a comparison "
+                             "the first run's)")
     args = parser.parse_args()
 
     rng = random.Random(1)
@@ -262,6 +302,9 @@ def main() -> None:
     wire = sum(len(b) for b, _ in bodies) / sum(c for _, c in bodies)
     print(f"load: {len(bodies)} distinct requests of {bodies[0][1]} AI spans, {wire:.0f} B/span on the wire, "
           f"sent in a cycle ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
+    if args.flush_interval_ms:
+        compare_flush_intervals(args, bodies)
+        return
     decode_only, with_normalise = cpu_cost(bodies[:40])
 
     results: list[tuple[str, str]] = []
@@ -270,10 +313,10 @@ def main() -> None:
         data = workdir / "data"
         server = Server(data, workdir)
         try:
-            http = asyncio.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
-            grpc_phase = asyncio.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
-            paced = asyncio.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders,
-                                          pace_rps=http.requests / http.seconds / 2))
+            http = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
+            grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
+            pace = args.paced_spans_per_s / bodies[0][1] if args.paced_spans_per_s else http.requests / http.seconds / 2
+            paced = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders, pace_rps=pace))
             look = lookups(server.ports["api"], trace_ids[: len(trace_ids)], 500, SPANS_PER_TRACE)
             rss = server.peak_rss_mb()
         finally:
@@ -287,9 +330,11 @@ def main() -> None:
              f"{with_normalise:,.0f} spans/s (normalise = {100 * (1 - with_normalise / decode_only):.0f}% of it)"),
         ]
         for phase in (http, grpc_phase, paced):
+            main_us, workers_us = phase.cpu_us_per_span()
             results.append((f"{phase.name}: acknowledged = durable",
                             f"{phase.rate():,.0f} spans/s, ack p50 {phase.pct(0.5):.0f} ms / p99 "
-                            f"{phase.pct(0.99):.0f} ms, {phase.refused} retryable refusals"))
+                            f"{phase.pct(0.99):.0f} ms, {phase.refused} retryable refusals; CPU/span: server "
+                            f"{main_us:.0f} us, decode workers {workers_us:.0f} us"))
         results += [
             ("rows in ClickHouse vs spans acknowledged",
              f"{stored['rows']:,} vs {acked:,} ({'ok' if stored['rows'] >= acked else 'MISSING SPANS'})"),
@@ -319,6 +364,39 @@ def main() -> None:
     print()
     for name, value in results:
         print(f"{name:<{width}}  {value}")
+
+
+def compare_flush_intervals(args: argparse.Namespace, bodies: list[tuple[bytes, int]]) -> None:
+    """Saturation (HTTP, gRPC) and paced HTTP on a fresh server per flush interval, one table."""
+    rows: list[tuple[int, Phase, Phase, Phase]] = []
+    pace_rps = args.paced_spans_per_s / bodies[0][1] if args.paced_spans_per_s else None
+    for _ in range(args.rounds):
+        for interval in args.flush_interval_ms:
+            with tempfile.TemporaryDirectory(prefix="spanhouse-bench-") as tmp:
+                server = Server(Path(tmp) / "data", Path(tmp), {"SPANHOUSE_FLUSH_INTERVAL_MS": str(interval)})
+                try:
+                    http = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
+                    grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
+                    pace_rps = pace_rps or http.requests / http.seconds / 2
+                    paced = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders,
+                                                 pace_rps=pace_rps))
+                finally:
+                    server.stop()
+            rows.append((interval, http, grpc_phase, paced))
+            print(f"  flush interval {interval} ms: done", flush=True)
+    assert pace_rps is not None
+    print(f"\nCPU/span = server process + decode workers, in us; paced at {pace_rps * bodies[0][1]:,.0f} spans/s")
+    print(f"{'interval':>8}  {'phase':<16}{'spans/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'server':>8}{'workers':>9}"
+          f"{'refused':>8}")
+    for interval, *phases in rows:
+        for phase in phases:
+            main_us, workers_us = phase.cpu_us_per_span()
+            print(f"{interval:>8}  {phase.name:<16}{phase.rate():>9,.0f}{phase.pct(0.5):>8.0f}{phase.pct(0.99):>8.0f}"
+                  f"{main_us:>8.0f}{workers_us:>9.0f}{phase.refused:>8}")
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part]
 
 
 def _synthetic_trace_id(trace_number: int) -> str:

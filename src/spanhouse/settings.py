@@ -40,8 +40,9 @@ class Settings:
     batch_max_spans: int = _setting(50_000, "Most spans one ClickHouse insert carries.")
     flush_interval_ms: int = _setting(
         50,
-        "Shortest time between the starts of two inserts. An idle server inserts a request at once; under load "
-        "requests that arrive within this interval share one insert (one part on disk).",
+        "Longest time an export waits for others to share its insert. An idle server inserts a request at "
+        "once; right after an insert, requests wait until this long after the first of them arrived (or until "
+        "batch_max_spans are waiting), so under load one insert, one part on disk, carries many requests.",
     )
     queue_max_spans: int = _setting(
         100_000,

@@ -1,6 +1,9 @@
-"""BatchWriter: durable-before-ack, group commit, bounded queue, isolation of bad batches, drain."""
+"""BatchWriter: durable-before-ack, group commit, linger, bounded queue, isolation of bad batches, drain."""
 
 from __future__ import annotations
+
+import threading
+import time
 
 import pytest
 
@@ -9,7 +12,7 @@ from spanhouse.decode.traces import decode_spans
 from spanhouse.errors import Overloaded, StoreError
 from spanhouse.normalise.spans import normalise_batch
 from spanhouse.store.native import NativeBlock, NativeEncoder, TableLayout
-from spanhouse.store.writer import BatchWriter
+from spanhouse.store.writer import BatchWriter, Linger
 from tests.factories import export_request, make_span
 
 _layouts: dict[int, TableLayout] = {}
@@ -22,9 +25,113 @@ def batch_of(n, trace=1, tenant="t"):
     return NativeEncoder(_layouts[0]).encode(batch.columns)
 
 
-def writer(store, **options):
+def writer(store, client=None, **options):
     _layouts[0] = TableLayout.read(store, TRACES_TABLE, INSERT_COLUMNS)
-    return BatchWriter(store, _layouts[0], **options)
+    return BatchWriter(client or store, _layouts[0], **options)
+
+
+class GatedClient:
+    """The real store client, whose inserts wait at a gate: the test decides when the first one returns."""
+
+    def __init__(self, client):
+        self._client = client
+        self.inserting = threading.Event()
+        self.gate = threading.Event()
+
+    def raw_insert(self, *args, **kwargs):
+        self.inserting.set()
+        assert self.gate.wait(20), "the test never opened the gate"
+        return self._client.raw_insert(*args, **kwargs)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+# -- the linger policy, on numbers -----------------------------------------------------------
+LINGER = Linger(interval_s=0.1, full_spans=1000)
+
+
+def test_a_block_reaching_an_idle_writer_is_inserted_at_once():
+    assert LINGER.remaining_s(now=5.0, pending_spans=3, oldest_arrival=5.0, last_insert_end=float("-inf")) == 0
+    assert LINGER.remaining_s(now=5.0, pending_spans=3, oldest_arrival=5.0, last_insert_end=4.9) == 0
+
+
+def test_a_lone_block_after_an_insert_is_written_within_one_interval_of_its_arrival():
+    waits = [LINGER.remaining_s(now=now, pending_spans=3, oldest_arrival=5.01, last_insert_end=5.0)
+             for now in (5.01, 5.06, 5.11, 7.0)]
+    assert waits[:2] == pytest.approx([0.1, 0.05])
+    assert [wait > 0 for wait in waits] == [True, True, False, False]
+
+
+def test_blocks_arriving_during_an_insert_wait_for_company_only_while_their_oldest_is_young():
+    # The previous insert ran 5.00-5.03 and the oldest pending block came at 5.01.
+    assert LINGER.remaining_s(now=5.03, pending_spans=300, oldest_arrival=5.01, last_insert_end=5.03) == (
+        pytest.approx(0.08))
+    # Under saturation an insert outlasts the interval: what queued meanwhile goes at once.
+    assert LINGER.remaining_s(now=5.2, pending_spans=300, oldest_arrival=5.01, last_insert_end=5.2) < 0
+
+
+def test_a_full_batch_does_not_wait():
+    assert LINGER.remaining_s(now=5.03, pending_spans=1000, oldest_arrival=5.03, last_insert_end=5.02) == 0
+    assert LINGER.remaining_s(now=5.03, pending_spans=4000, oldest_arrival=5.03, last_insert_end=5.02) == 0
+
+
+def test_no_interval_means_no_linger():
+    assert Linger(0.0, 1000).remaining_s(now=5.03, pending_spans=1, oldest_arrival=5.03, last_insert_end=5.03) == 0
+
+
+# -- the writer thread, against the real store -----------------------------------------------
+def test_an_idle_writer_inserts_a_lone_block_without_lingering(store):
+    with writer(store, flush_interval_s=60) as w:
+        w.submit(batch_of(1)).result(timeout=20)  # would take a minute if it lingered
+
+
+def test_the_writer_lingers_by_its_own_clock(store, query):
+    clock = FakeClock()
+    with writer(store, flush_interval_s=0.2, clock=clock) as w:
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
+        lingering = w.submit(batch_of(2, trace=2))  # 0 s after the insert ended, by the writer's clock
+        with pytest.raises(TimeoutError):
+            lingering.result(timeout=0.5)  # real time passes, the writer's clock does not
+        clock.now += 0.25
+        lingering.result(timeout=20)
+        assert w.inserts == 2
+    assert query("SELECT count() FROM otel_traces") == [(3,)]
+
+
+def test_blocks_arriving_during_an_insert_are_grouped_into_the_next(store, query):
+    gated = GatedClient(store)
+    with writer(store, client=gated, flush_interval_s=0) as w:
+        first = w.submit(batch_of(1, trace=1))
+        assert gated.inserting.wait(20)
+        during = [w.submit(batch_of(2, trace=t)) for t in range(2, 6)]
+        gated.gate.set()
+        for future in (first, *during):
+            future.result(timeout=20)
+        assert (w.inserts, w.inserted_spans) == (2, 9)
+    assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(9, 5)]
+
+
+def test_a_full_batch_is_inserted_without_lingering(store):
+    with writer(store, flush_interval_s=60, batch_max_spans=4) as w:
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
+        w.submit(batch_of(4, trace=2)).result(timeout=20)  # right after an insert, but full: no minute's wait
+        assert w.inserts == 2
+
+
+def test_closing_ends_a_linger_at_once(store, query):
+    with writer(store, flush_interval_s=60) as w:
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
+        lingering = w.submit(batch_of(3, trace=2))
+        started = time.monotonic()
+    assert time.monotonic() - started < 20
+    assert lingering.result(timeout=0) is None
+    assert query("SELECT count() FROM otel_traces") == [(4,)]
 
 
 def test_a_future_completes_only_after_the_rows_are_queryable(store, query):

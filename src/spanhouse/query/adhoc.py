@@ -93,7 +93,7 @@ class AdhocSql:
     """Runs analysts' queries on a client opened with `Limits.client_settings()`."""
 
     def __init__(self, client: Client, limits: Limits) -> None:
-        if client.get_client_setting("readonly") != "1":
+        if str(client.get_client_setting("readonly")) != "1":  # "1" over chDB, 1 over HTTP
             raise ConfigError("the ad-hoc SQL client must be opened with Limits.client_settings() (readonly=1)")
         self._client = client
         self._limits = limits

@@ -1,0 +1,97 @@
+"""A store that dies under a running spanhouse: exports are refused as retryable, and kept once it is back.
+
+The store is the real ClickHouse engine behind ClickHouse's HTTP interface in a child process
+(`tests/clickhouse_http.py`), killed with SIGKILL and started again on the same data, so the
+writer, the reader and the health check meet refused connections as with a crashed server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import httpx
+import pytest
+from google.rpc import error_details_pb2, status_pb2
+
+from tests.clickhouse_http import ClickHouseProcess
+from tests.factories import export_request, hex_id, make_span
+
+EXPORT = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+
+
+@pytest.fixture
+def clickhouse(tmp_path):
+    with ClickHouseProcess(tmp_path / "clickhouse") as process:
+        yield process
+
+
+def post(server, trace: int, name: str) -> httpx.Response:
+    body = export_request(make_span(trace=trace, span=1, name=name)).SerializeToString()
+    return httpx.post(server.http_endpoint + "/v1/traces", content=body, headers=PROTOBUF, timeout=60)
+
+
+def grpc_export(server, trace: int, name: str) -> None:
+    body = export_request(make_span(trace=trace, span=1, name=name)).SerializeToString()
+    with grpc.insecure_channel(server.grpc_endpoint) as channel:
+        channel.unary_unary(EXPORT)(body, timeout=60)
+
+
+def span_names(server, trace: int) -> list[str]:
+    response = httpx.get(f"{server.api}/api/v1/traces/{hex_id(trace)}", timeout=30)
+    assert response.status_code == 200, response.text
+    return [span["name"] for span in response.json()["spans"]]
+
+
+def test_exports_while_the_store_is_down_get_retryable_refusals_and_are_stored_when_retried(
+        clickhouse, server_factory):
+    server = server_factory(clickhouse_dsn=clickhouse.dsn, write_timeout_s=2)
+    assert post(server, 1, "before").status_code == 200
+
+    clickhouse.kill()
+    started = time.monotonic()
+    refused = post(server, 2, "during, over HTTP")
+    with pytest.raises(grpc.RpcError) as grpc_refusal:
+        grpc_export(server, 3, "during, over gRPC")
+    health = httpx.get(f"{server.api}/healthz", timeout=30)
+    assert time.monotonic() - started < 15  # write_timeout_s bounds each wait, not the driver's timeouts
+
+    assert (refused.status_code, refused.headers["retry-after"]) == (503, "5")
+    status = status_pb2.Status.FromString(refused.content)
+    assert status.code == 14  # UNAVAILABLE; the writer's retries or the export's wait ran out, whichever first
+    assert status.message.startswith(("cannot insert into otel_traces", "spans were not durable within 2s"))
+    assert grpc_refusal.value.code() == grpc.StatusCode.UNAVAILABLE
+    retry = error_details_pb2.RetryInfo.FromString(dict(grpc_refusal.value.trailing_metadata())[
+        "google.rpc.retryinfo-bin"])
+    assert retry.retry_delay.seconds == 5
+    assert health.status_code == 503
+    assert health.json()["status"] == "unavailable"
+    assert "Connection refused" in health.json()["store"]
+
+    clickhouse.start()
+    # What OTLP exporters do with those answers: send the same spans again later.
+    assert post(server, 2, "during, over HTTP").status_code == 200
+    grpc_export(server, 3, "during, over gRPC")
+    assert httpx.get(f"{server.api}/healthz", timeout=30).json() == {"status": "ok", "store": "reachable"}
+    assert [span_names(server, trace) for trace in (1, 2, 3)] == [
+        ["before"], ["during, over HTTP"], ["during, over gRPC"]]
+
+
+def test_an_outage_shorter_than_the_write_timeout_only_delays_the_answer(clickhouse, server_factory, caplog):
+    server = server_factory(clickhouse_dsn=clickhouse.dsn, write_timeout_s=60)
+    assert post(server, 1, "before").status_code == 200
+
+    clickhouse.kill()
+    with caplog.at_level(logging.WARNING, logger="spanhouse.store.writer"), ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(post, server, 2, "during")
+        deadline = time.monotonic() + 30
+        while not any("insert failed (attempt 1)" in r.getMessage() for r in caplog.records):
+            assert time.monotonic() < deadline, "the writer never met the dead store"
+            assert not waiting.done(), waiting.result().text
+            time.sleep(0.05)
+        clickhouse.start()
+        assert waiting.result(timeout=60).status_code == 200
+    assert span_names(server, 2) == ["during"]
