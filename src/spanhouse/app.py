@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 from spanhouse.auth import KeyRing, credentials
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
+from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
@@ -252,8 +253,13 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         def require_admin(request: Request) -> None:
             keys.authenticate(credentials(request.headers), "admin")
 
+        # Anomalies: one store (one client, one lock) shared by the API's status changes and the detector.
+        anomaly_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(anomaly_client.close)
+        anomaly_store = AnomalyStore(anomaly_client)
+
         query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
-                                   require_admin=require_admin)
+                                   require_admin=require_admin, anomaly_store=anomaly_store)
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),
