@@ -1,7 +1,8 @@
 """Composition root: one lifespan wires store -> writer -> receivers -> APIs, and unwinds them in reverse.
 
-Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API.
-Shutdown runs the exit stack backwards: the listeners stop taking requests first, then the
+Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API ->
+anomaly detector. Shutdown runs the exit stack backwards: the detector stops, the listeners stop
+taking requests, then the
 writer drains whatever was accepted, then the clients close.
 """
 
@@ -28,6 +29,8 @@ from spanhouse.auth import KeyRing, credentials
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
 from spanhouse.detect.lifecycle import AnomalyStore
+from spanhouse.detect.rules import load_rules
+from spanhouse.detect.scheduler import Scheduler
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
@@ -267,6 +270,11 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         ))
         api_port = await stack.enter_async_context(_serve_http(query_api, settings.bind, settings.api_port,
                                                                "query-api"))
+        # Anomaly detection last in, first out: it stops before the listeners and clients it reads through.
+        detect_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(detect_client.close)
+        stack.enter_context(Scheduler(detect_client, anomaly_store, load_rules(settings.detect_rules_file or None),
+                                      settings.detect_interval_s))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
         logger.info("shutting down: draining %d queued spans, %d queued log records",
                     writers["traces"].queued_spans, writers["logs"].queued_spans)

@@ -6,7 +6,6 @@ fake clock (each run gets its `now`)."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,20 +98,6 @@ def seeded_store(chdb_path: Path, name: str, *, with_incidents: bool) -> Client:
     if with_incidents:
         client.insert("otel_traces", incidents(), column_names=SPAN_COLUMNS)
     return client
-
-
-@pytest.fixture(scope="module")
-def incident_store(chdb_path: Path) -> Iterator[Client]:
-    client = seeded_store(chdb_path, f"bench_incidents_{id(object())}", with_incidents=True)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def clean_store(chdb_path: Path) -> Iterator[Client]:
-    client = seeded_store(chdb_path, f"bench_clean_{id(object())}", with_incidents=False)
-    yield client
-    client.close()
 
 
 def rule_named(name: str):
