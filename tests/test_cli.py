@@ -22,7 +22,8 @@ def run(*args, env=None, stdin=None):
                           env={**os.environ, **(env or {})}, input=stdin)
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["sql"], ["settings"], ["cluster-ddl"]])
+@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["sql"], ["settings"], ["cluster-ddl"],
+                                     ["detect"]])
 def test_every_command_has_help(command):
     result = run(*command, "--help")
     assert result.returncode == 0

@@ -1,7 +1,8 @@
 """Composition root: one lifespan wires store -> writer -> receivers -> APIs, and unwinds them in reverse.
 
-Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API.
-Shutdown runs the exit stack backwards: the listeners stop taking requests first, then the
+Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API ->
+anomaly detector. Shutdown runs the exit stack backwards: the detector stops, the listeners stop
+taking requests, then the
 writer drains whatever was accepted, then the clients close.
 """
 
@@ -27,6 +28,9 @@ from starlette.types import ASGIApp
 from spanhouse.auth import KeyRing, credentials
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
+from spanhouse.detect.lifecycle import AnomalyStore
+from spanhouse.detect.rules import load_rules
+from spanhouse.detect.scheduler import Scheduler
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
@@ -252,8 +256,14 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         def require_admin(request: Request) -> None:
             keys.authenticate(credentials(request.headers), "admin")
 
+        # Anomalies: one store (one client, one lock) shared by the API's status changes and the detector.
+        anomaly_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(anomaly_client.close)
+        anomaly_store = AnomalyStore(anomaly_client)
+
         query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
-                                   require_admin=require_admin, retention=retention(settings))
+                                   require_admin=require_admin, retention=retention(settings),
+                                   anomaly_store=anomaly_store)
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),
@@ -261,6 +271,11 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         ))
         api_port = await stack.enter_async_context(_serve_http(query_api, settings.bind, settings.api_port,
                                                                "query-api"))
+        # Anomaly detection last in, first out: it stops before the listeners and clients it reads through.
+        detect_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(detect_client.close)
+        stack.enter_context(Scheduler(detect_client, anomaly_store, load_rules(settings.detect_rules_file or None),
+                                      settings.detect_interval_s))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
         logger.info("shutting down: draining %d queued spans, %d queued log records",
                     writers["traces"].queued_spans, writers["logs"].queued_spans)

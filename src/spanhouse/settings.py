@@ -98,7 +98,8 @@ class Settings:
     retention_minute_days: int = _setting(7, "Days the per-minute rollups (minute_metrics) are kept; 0 = forever.")
     retention_hourly_days: int = _setting(90, "Days the hourly rollups (hourly_metrics) are kept; 0 = forever.")
     retention_daily_days: int = _setting(
-        400, "Days the daily rollups (daily_metrics) and per-trace rollups (thread_activity) are kept; 0 = forever.",
+        400, "Days the daily rollups (daily_metrics), per-trace rollups (thread_activity), anomalies, their history "
+        "and alert deliveries are kept; 0 = forever.",
     )
     dedup_window_s: int = _setting(
         900,
@@ -129,6 +130,14 @@ class Settings:
             "when the server has API keys.",
     )
     default_tenant: str = _setting("default", "Tenant of every request when no API keys are configured.")
+    detect_interval_s: float = _setting(
+        60.0, "Seconds between two anomaly detection runs inside `spanhouse serve`; 0 turns the detector off.",
+    )
+    detect_rules_file: str = _setting(
+        "",
+        "TOML file of detection rules and cost budgets that replace, add to or disable the shipped ones "
+        "(src/spanhouse/detect/rules.toml); see README 'Anomalies and alerts'. Empty: the shipped rules.",
+    )
     log_level: str = _setting("INFO", "Python logging level.")
 
     @classmethod
@@ -173,6 +182,8 @@ class Settings:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.sql_max_execution_s <= 0 or self.sql_max_rows <= 0 or self.sql_max_memory_bytes <= 0:
             raise ConfigError("sql_max_execution_s, sql_max_rows and sql_max_memory_bytes must be positive")
+        if self.detect_interval_s < 0:
+            raise ConfigError(f"detect_interval_s must be 0 or more, got {self.detect_interval_s}")
         if not self.default_tenant:
             raise ConfigError("default_tenant must not be empty")
 

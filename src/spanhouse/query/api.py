@@ -27,8 +27,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.auth import AuthError
+from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import costs, metrics, openapi, sql_api
+from spanhouse.query import anomalies, costs, metrics, openapi, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -63,7 +64,8 @@ def error(status: int, code: str, message: str, **details: object) -> JSONRespon
 
 
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
-               require_admin: AdminCheck = no_auth, retention: Retention | None = None) -> Starlette:
+               require_admin: AdminCheck = no_auth, retention: Retention | None = None,
+               anomaly_store: AnomalyStore | None = None) -> Starlette:
     """The query API.
 
     Args:
@@ -71,6 +73,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         tenant_of: the tenant whose data a request may see.
         sql: runs ad-hoc SQL; without it POST /api/v1/sql is not served.
         require_admin: raises HTTPException unless the request may run ad-hoc SQL (which sees every tenant).
+        anomaly_store: changes anomalies' status; without it the anomaly routes are not served.
     """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
@@ -132,7 +135,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         logger.error("query failed: %s", exc)
         return error(500, "store_error", str(exc))
 
-    described = openapi.document((metrics.OPENAPI, costs.OPENAPI))
+    described = openapi.document(
+        (metrics.OPENAPI, costs.OPENAPI, *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
     schema = orjson.dumps(described)
 
     async def openapi_json(request: Request) -> Response:
@@ -145,6 +149,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             Route("/healthz", healthz, methods=["GET"]),
             *metrics.routes(reader, tenant_of, retention=retention),
             *costs.routes(reader, tenant_of, retention=retention),
+            *(anomalies.routes(reader, tenant_of, anomaly_store) if anomaly_store is not None else []),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],

@@ -43,6 +43,10 @@ TABLE_RETENTION: dict[str, str] = {
     "hourly_metrics_rollup": "hourly_days",
     "daily_metrics_rollup": "daily_days",
     "trace_rollup": "daily_days",
+    # anomalies and what was done about them are kept as long as the daily metrics they explain
+    "anomalies": "daily_days",
+    "anomaly_history": "daily_days",
+    "alert_deliveries": "daily_days",
 }
 
 # engine_full spells a bound parameter as _CAST(30, 'UInt32') and a literal as 30.

@@ -1,0 +1,144 @@
+"""Detectors: each rule's SQL over the rollups, judged by the rule's method, as findings.
+
+Every detector query (sql/*.sql) answers the same columns, one row per scope: tenant,
+agent_name, model, tool_name, thread_id, trace_id, observed, samples, mean, std, previous,
+baseline_points, evidence_threads, evidence_traces. So the methods (rules.judge) apply to every
+rule alike. Detection is a pure function of the stored data and `now`: a backfill or a test
+passes the time it wants.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from clickhouse_connect.driver.client import Client
+
+from spanhouse.detect import sql
+from spanhouse.detect.lifecycle import Finding, utc
+from spanhouse.detect.rules import Budget, Rule, RuleSet, judge
+from spanhouse.store.client import map_error
+
+# rule type -> (query, fixed parameters, hourly: the window is the last complete hour)
+QUERIES: dict[str, tuple[str, dict[str, Any], bool]] = {
+    "error_rate": ("error_rate", {}, False),
+    "latency_regression": ("hourly_metric", {"metric": "p95_latency_ms", "by_model": 1}, True),
+    "cost_spike": ("hourly_metric", {"metric": "cost_usd", "by_model": 0}, True),
+    "traffic_drop": ("hourly_metric", {"metric": "calls", "by_model": 0}, True),
+    "token_spike": ("threads", {"metric": "total_tokens"}, False),
+    "slow_thread": ("threads", {"metric": "duration_ms"}, False),
+    "runaway_loop": ("runaway_loop", {}, False),
+}
+BUDGET_RULE = "budget"
+
+
+def _rows(client: Client, name: str, parameters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    try:
+        result = client.query(sql.load(name), parameters=dict(parameters))
+    except Exception as exc:
+        raise map_error(exc, f"run detector query {name}") from exc
+    return [dict(zip(result.column_names, row, strict=True)) for row in result.result_rows]
+
+
+def window_of(rule: Rule, now: datetime) -> tuple[datetime, datetime]:
+    if QUERIES[rule.type][2]:
+        end = now.replace(minute=0, second=0, microsecond=0)
+        return end - timedelta(hours=1), end
+    return now - timedelta(seconds=rule.window_s), now
+
+
+def run_rule(client: Client, rule: Rule, now: datetime) -> list[Finding]:
+    """What one rule finds at `now`."""
+    now = utc(now)
+    name, fixed, _hourly = QUERIES[rule.type]
+    parameters = {"now": now, "window_s": rule.window_s, "baseline_s": rule.baseline_s, **fixed}
+    if rule.type == "runaway_loop":
+        parameters["min_calls"] = max(1, int(rule.threshold))
+    start, end = window_of(rule, now)
+    findings = []
+    for row in _rows(client, name, parameters):
+        if row["samples"] < rule.min_samples or row["baseline_points"] < rule.min_baseline:
+            continue
+        verdict = judge(rule.method, rule.direction, rule.threshold, float(row["observed"]), float(row["mean"]),
+                        float(row["std"]), float(row["previous"]))
+        if not verdict.breached:
+            continue
+        if rule.significance is not None:
+            z = (row["observed"] - row["mean"]) / max(row["std"], 1e-9)
+            if z < rule.significance:
+                continue
+        severity = rule.severity
+        if rule.critical_threshold is not None and (
+                verdict.value >= rule.critical_threshold if rule.direction == "above"
+                else verdict.value <= rule.critical_threshold):
+            severity = "critical"
+        findings.append(Finding(
+            tenant=row["tenant"], rule=rule.name, type=rule.type, severity=severity, metric=rule.metric,
+            method=rule.method, observed=float(row["observed"]), expected=verdict.expected,
+            deviation=verdict.deviation, samples=int(row["samples"]), window_start=start, window_end=end,
+            summary=_summary(rule, row, verdict.expected),
+            agent_name=row["agent_name"], model=row["model"], tool_name=row["tool_name"],
+            thread_id=row["thread_id"], trace_id=row["trace_id"],
+            evidence_thread_ids=tuple(row["evidence_threads"]), evidence_trace_ids=tuple(row["evidence_traces"]),
+        ))
+    return findings
+
+
+def _summary(rule: Rule, row: Mapping[str, Any], expected: float) -> str:
+    where = " ".join(f"{label} {row[key]}" for label, key in (("agent", "agent_name"), ("model", "model"),
+                                                             ("tool", "tool_name"), ("thread", "thread_id"),
+                                                             ("trace", "trace_id")) if row[key])
+    return f"{rule.type.replace('_', ' ')}: {rule.metric} {row['observed']:.4g} (expected {expected:.4g}) " \
+           f"for {where or 'the tenant'}"
+
+
+def run_budgets(client: Client, budgets: Sequence[Budget], now: datetime) -> list[Finding]:
+    """Budgets at `now`: warning at warn_ratio of the limit (or a month-end projection past it), critical past it."""
+    if not budgets:
+        return []
+    now = utc(now)
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = day_start.replace(day=1)
+    days_in_month = calendar.monthrange(now.year, now.month)[1]
+    elapsed = max((now - month_start).total_seconds() / (days_in_month * 86_400), 1 / (days_in_month * 24))
+    findings = []
+    for row in _rows(client, "budget_spend", {"now": now}):
+        for budget in budgets:
+            if budget.tenant not in ("*", "", row["tenant"]):
+                continue
+            level = "agent" if budget.agent else "model" if budget.model else "tenant"
+            if row["level"] != level or row["agent_name"] != budget.agent or row["model"] != budget.model:
+                continue
+            spent = float(row["day_cost"] if budget.period == "daily" else row["month_cost"])
+            projected = spent / elapsed if budget.period == "monthly" else spent
+            ratio = spent / budget.limit_usd
+            if ratio >= 1:
+                severity = "critical"
+            elif ratio >= budget.warn_ratio or projected >= budget.limit_usd:
+                severity = "warning"
+            else:
+                continue
+            findings.append(Finding(
+                tenant=row["tenant"], rule=f"{BUDGET_RULE}:{budget.name}", type="budget", severity=severity,
+                metric=f"{budget.period}_cost_usd", method="threshold", observed=spent, expected=budget.limit_usd,
+                deviation=ratio, samples=1, window_start=day_start if budget.period == "daily" else month_start,
+                window_end=now, agent_name=budget.agent, model=budget.model,
+                summary=f"budget {budget.name}: {spent:.2f} of {budget.limit_usd:.2f} USD {budget.period} "
+                        f"({ratio:.0%}; month-end projection {projected:.2f})",
+            ))
+    return findings
+
+
+def detect(client: Client, rules: RuleSet, now: datetime) -> tuple[list[Finding], dict[str, bool]]:
+    """Run every enabled rule and budget at `now`: the findings, and each rule that ran -> its auto_resolve."""
+    findings: list[Finding] = []
+    evaluated: dict[str, bool] = {}
+    for rule in rules.enabled:
+        findings += run_rule(client, rule, now)
+        evaluated[rule.name] = rule.auto_resolve
+    findings += run_budgets(client, rules.budgets, now)
+    for budget in rules.budgets:
+        evaluated[f"{BUDGET_RULE}:{budget.name}"] = budget.auto_resolve
+    return findings, evaluated

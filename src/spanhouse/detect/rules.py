@@ -1,0 +1,170 @@
+"""Detection rules and budgets from TOML, and the four methods every rule may judge with.
+
+The shipped `rules.toml` is always read first; a rules file given in the settings replaces rules
+of the same name, adds others, and disables one with `enabled = false`. Methods compare an
+observed value with its baseline (mean, standard deviation, previous window):
+  threshold       observed past `threshold`                          deviation = observed / threshold
+  zscore          (observed - mean) / std past `threshold`           deviation = z
+  ratio           observed / mean past `threshold`                   deviation = ratio
+  rate_of_change  (observed - previous) / previous past `threshold`  deviation = relative change
+"Past" is above, or below for `direction = "below"` (a traffic drop).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from spanhouse.errors import ConfigError
+from spanhouse.query.params import NS_PER_S, ParamError, duration_ns
+
+TYPES = ("error_rate", "latency_regression", "cost_spike", "traffic_drop", "token_spike", "slow_thread",
+         "runaway_loop")
+METHODS = ("threshold", "zscore", "ratio", "rate_of_change")
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    type: str
+    metric: str
+    method: str
+    threshold: float
+    severity: str = "warning"
+    window_s: int = 300
+    baseline_s: int = 7 * 86_400
+    direction: str = "above"
+    min_samples: int = 0
+    min_baseline: int = 0
+    significance: float | None = None
+    critical_threshold: float | None = None
+    auto_resolve: bool = True
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    name: str
+    period: str
+    limit_usd: float
+    tenant: str = "*"
+    agent: str = ""
+    model: str = ""
+    warn_ratio: float = 0.8
+    auto_resolve: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    breached: bool
+    expected: float
+    deviation: float
+    value: float  # what was compared with the threshold (observed, z, ratio or change)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[Rule, ...]
+    budgets: tuple[Budget, ...] = ()
+
+    @property
+    def enabled(self) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.enabled)
+
+
+def judge(method: str, direction: str, threshold: float, observed: float, mean: float, std: float,
+          previous: float) -> Judgement:
+    """Whether `observed` breaches the rule, what was expected, and by how much it deviates."""
+    if method == "threshold":
+        value, expected = observed, threshold
+        deviation = observed / threshold if threshold else observed
+    elif method == "zscore":
+        # A flat baseline has no spread: floor it at 5% of the mean, so a constant series does not
+        # turn every wobble into an infinite z.
+        spread = max(std, abs(mean) * 0.05, 1e-9)
+        value = deviation = (observed - mean) / spread
+        expected = mean
+    elif method == "ratio":
+        if mean <= 0:
+            return Judgement(False, mean, 0.0, 0.0)
+        value = deviation = observed / mean
+        expected = mean
+    elif method == "rate_of_change":
+        if previous <= 0:
+            return Judgement(False, previous, 0.0, 0.0)
+        value = deviation = (observed - previous) / previous
+        expected = previous
+    else:
+        raise ValueError(method)
+    breached = value > threshold if direction == "above" else value < threshold
+    return Judgement(breached, expected, deviation, value)
+
+
+def load_rules(path: str | Path | None = None) -> RuleSet:
+    """The shipped rules, overridden and extended by the TOML file at `path` (if any).
+
+    Raises:
+        ConfigError: the file is unreadable, or a rule or budget is malformed (named in the message).
+    """
+    shipped = tomllib.loads(resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8"))
+    rules = {raw["name"]: raw for raw in shipped.get("rules", [])}
+    budgets: list[dict[str, Any]] = list(shipped.get("budgets", []))
+    if path:
+        try:
+            with Path(path).open("rb") as fh:
+                custom = tomllib.load(fh)
+        except OSError as exc:
+            raise ConfigError(f"cannot read rules file {path}: {exc}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"rules file {path} is not valid TOML: {exc}") from exc
+        for raw in custom.get("rules", []):
+            name = raw.get("name")
+            if not name:
+                raise ConfigError(f"rules file {path}: a rule has no name")
+            rules[name] = {**rules.get(name, {}), **raw}
+        budgets += custom.get("budgets", [])
+    return RuleSet(tuple(_rule(raw) for raw in rules.values()), tuple(_budget(raw) for raw in budgets))
+
+
+_RULE_KEYS = {f.name for f in fields(Rule)} - {"window_s", "baseline_s"} | {"window", "baseline"}
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    name = raw.get("name", "?")
+    unknown = sorted(set(raw) - _RULE_KEYS)
+    if unknown:
+        raise ConfigError(f"rule {name}: unknown keys {', '.join(unknown)}")
+    values = {key: value for key, value in raw.items() if key not in ("window", "baseline")}
+    try:
+        if "window" in raw:
+            values["window_s"] = duration_ns(str(raw["window"]), "window") // NS_PER_S
+        if "baseline" in raw:
+            values["baseline_s"] = duration_ns(str(raw["baseline"]), "baseline") // NS_PER_S
+        rule = Rule(**values)
+    except (TypeError, ParamError) as exc:
+        raise ConfigError(f"rule {name}: {exc}") from exc
+    for label, value, allowed in (("type", rule.type, TYPES), ("method", rule.method, METHODS),
+                                  ("severity", rule.severity, SEVERITIES),
+                                  ("direction", rule.direction, ("above", "below"))):
+        if value not in allowed:
+            raise ConfigError(f"rule {name}: {label} must be one of {', '.join(allowed)}, got {value!r}")
+    if rule.window_s <= 0 or rule.baseline_s <= rule.window_s:
+        raise ConfigError(f"rule {name}: window must be positive and shorter than baseline")
+    return rule
+
+
+def _budget(raw: dict[str, Any]) -> Budget:
+    name = raw.get("name", "?")
+    try:
+        budget = Budget(**raw)
+    except TypeError as exc:
+        raise ConfigError(f"budget {name}: {exc}") from exc
+    if budget.period not in ("daily", "monthly"):
+        raise ConfigError(f"budget {name}: period must be daily or monthly, got {budget.period!r}")
+    if budget.limit_usd <= 0 or (budget.agent and budget.model):
+        raise ConfigError(f"budget {name}: limit_usd must be positive, and a budget is per agent or per model")
+    return budget

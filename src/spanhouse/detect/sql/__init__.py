@@ -1,0 +1,12 @@
+"""The detector's SQL, one statement per file, with `{name:Type}` server-side parameters only."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+
+@cache
+def load(name: str) -> str:
+    """The text of `sql/<name>.sql`."""
+    return resources.files(__name__).joinpath(f"{name}.sql").read_text(encoding="utf-8")

@@ -1,0 +1,1 @@
+ALTER TABLE alert_deliveries MODIFY TTL toDateTime(at) + toIntervalDay({days:UInt32})

@@ -1,0 +1,1 @@
+ALTER TABLE anomalies MODIFY TTL toDateTime(last_seen) + toIntervalDay({days:UInt32})

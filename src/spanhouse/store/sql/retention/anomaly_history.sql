@@ -1,0 +1,1 @@
+ALTER TABLE anomaly_history MODIFY TTL toDateTime(at) + toIntervalDay({days:UInt32})
