@@ -88,12 +88,14 @@ def migrate_store(settings: Settings) -> tuple[Client, list[str]]:
     migrations.create_database(bootstrap, settings.clickhouse_database)
     bootstrap.close()
     client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    migrated = False
     try:
         changes = migrations.migrate(client)
         changes += apply_retention(client, retention(settings))
-    except BaseException:
-        client.close()
-        raise
+        migrated = True
+    finally:
+        if not migrated:  # the caller gets no client to close
+            client.close()
     return client, changes
 
 
