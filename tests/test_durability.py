@@ -85,3 +85,16 @@ def test_spans_persist_across_a_normal_restart(tmp_path):
         assert (span_count(restarted, 1), span_count(restarted, 2)) == (5, 3)
     finally:
         restarted.stop()
+
+
+def test_decode_workers_leave_when_the_server_is_killed(tmp_path):
+    import psutil
+
+    server = Subprocess(tmp_path / "data", tmp_path)
+    send(server, 1)  # the workers have served a request
+    workers = psutil.Process(server.process.pid).children()
+    assert len(workers) >= 1
+    server.stop(signal.SIGKILL)
+
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert alive == []

@@ -17,6 +17,9 @@ import asyncio
 import concurrent.futures
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures.process import BrokenProcessPool
 
@@ -66,9 +69,18 @@ _worker_normalisation = NO_NORMALISATION_OPTIONS
 _worker_content_encoder: NativeEncoder | None = None
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A server killed with SIGKILL cannot stop its workers, and a worker blocked on its call
+    # queue would wait forever: leave when the parent is gone (re-parented to another pid).
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalisation,
                   content_layout: TableLayout | None) -> None:
     global _worker_normalisation, _worker_content_encoder
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
     _worker_normalisation = normalisation
     _worker_content_encoder = NativeEncoder(content_layout) if content_layout else None
