@@ -123,12 +123,16 @@ class _Search:
             raise ParamError(start_name, f"the range may cover at most {MAX_SEARCH_WINDOW_NS // (24 * HOUR_NS)} days")
         if min_duration_ns and max_duration_ns and max_duration_ns < min_duration_ns:
             raise ParamError(max_duration_name, "must be greater than the minimum duration")
-        self.parameters = {
+        self.parameters: dict[str, Any] = {
             "service": None if service is None else "" if service == NO_SERVICE else service,
-            "operation": operation, "tag_keys": list(tags), "tag_values": list(tags.values()),
-            "start_ns": start_ns, "end_ns": end_ns, "min_duration_ns": min_duration_ns or 0,
+            "operation": operation, "start_ns": start_ns, "end_ns": end_ns, "min_duration_ns": min_duration_ns or 0,
             "max_duration_ns": max_duration_ns or jp.MAX_DURATION_NS, "limit": limit,
         }
+        # Attribute maps are most of a span's bytes: only a search with tags reads them.
+        self.sql = "jaeger_find_traces"
+        if tags:
+            self.sql = "jaeger_find_traces_tagged"
+            self.parameters.update(tag_keys=list(tags), tag_values=list(tags.values()))
 
 
 def _pretty(request: Request) -> bool:
@@ -182,7 +186,7 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
         return traces
 
     async def search(tenant: str, query: _Search) -> dict[str, tuple[list[Row], list[str]]]:
-        found = await reader.rows("jaeger_find_traces", {"tenant": tenant, **query.parameters})
+        found = await reader.rows(query.sql, {"tenant": tenant, **query.parameters})
         trace_ids = [row["TraceId"] for row in found]
         loaded = await load(tenant, trace_ids, _per_trace(len(trace_ids)))
         return {trace_id: loaded[trace_id] for trace_id in trace_ids if trace_id in loaded}

@@ -1,12 +1,9 @@
 -- Trace search for the Jaeger endpoints: the ids of the traces having at least one span that
 -- started in the window and matches every condition (Jaeger matches conditions per span), most
 -- recent first. The window bounds the scan to the tenant's hours in it (primary key); NULL
--- service / operation mean any.
---
--- Tags are matched on the same span: Jaeger's derived tags against the columns they come from
--- (`error` true/false against the status, `span.kind`, `otel.status_code`, ...), any other key
--- against the span's attributes, then its resource's (Jaeger's process tags), as stored text:
--- `{"http.status_code":"200"}` matches the integer 200.
+-- service / operation mean any. Searches with tags use jaeger_find_traces_tagged.sql: this one
+-- reads no attribute map, which is most of the bytes of a span (measured: 0.1 s against 1.2 s
+-- for a day of 300,000 AI spans).
 SELECT TraceId, max(Timestamp) AS Latest
 FROM otel_traces
 WHERE Tenant = {tenant:String}
@@ -16,18 +13,6 @@ WHERE Tenant = {tenant:String}
   AND (isNull({operation:Nullable(String)}) OR SpanName = {operation:Nullable(String)})
   AND Duration >= {min_duration_ns:UInt64}
   AND Duration <= {max_duration_ns:UInt64}
-  AND arrayAll((key, value) -> multiIf(
-        key = 'error' AND value IN ('true', 'false'),
-            (StatusCode = 'Error' OR SpanAttributes['error'] = 'true') = (value = 'true'),
-        key = 'span.kind', lower(SpanKind) = value,
-        key = 'otel.status_code', upper(StatusCode) = value,
-        key = 'otel.status_description', StatusMessage = value,
-        key = 'otel.scope.name', ScopeName = value,
-        key = 'otel.scope.version', ScopeVersion = value,
-        key = 'w3c.tracestate', TraceState = value,
-        (mapContains(SpanAttributes, key) AND SpanAttributes[key] = value)
-            OR (mapContains(ResourceAttributes, key) AND ResourceAttributes[key] = value)),
-      {tag_keys:Array(String)}, {tag_values:Array(String)})
 GROUP BY TraceId
 ORDER BY Latest DESC, TraceId
 LIMIT {limit:UInt32}
