@@ -2,8 +2,8 @@
 -- started in the window and matches every condition (Jaeger matches conditions per span), most
 -- recent first. The window bounds the scan to the tenant's hours in it (primary key); NULL
 -- service / operation mean any. Searches with tags use jaeger_find_traces_tagged.sql: this one
--- reads no attribute map, which is most of the bytes of a span (measured: 0.1 s against 1.2 s
--- for a day of 300,000 AI spans).
+-- reads no attribute map, which is most of the bytes of a span (measured on 2.1M synthetic AI
+-- spans with prompt text inline: 0.1-0.15 s without tags, 1.2 s with one).
 SELECT TraceId, max(Timestamp) AS Latest
 FROM otel_traces
 WHERE Tenant = {tenant:String}
