@@ -124,15 +124,20 @@ class _Search:
         if min_duration_ns and max_duration_ns and max_duration_ns < min_duration_ns:
             raise ParamError(max_duration_name, "must be greater than the minimum duration")
         self.parameters: dict[str, Any] = {
-            "service": None if service is None else "" if service == NO_SERVICE else service,
-            "operation": operation, "start_ns": start_ns, "end_ns": end_ns, "min_duration_ns": min_duration_ns or 0,
-            "max_duration_ns": max_duration_ns or jp.MAX_DURATION_NS, "limit": limit,
+            "service": _stored_service(service), "operation": operation, "start_ns": start_ns, "end_ns": end_ns,
+            "min_duration_ns": min_duration_ns or 0, "max_duration_ns": max_duration_ns or jp.MAX_DURATION_NS,
+            "limit": limit,
         }
         # Attribute maps are most of a span's bytes: only a search with tags reads them.
         self.sql = "jaeger_find_traces"
         if tags:
             self.sql = "jaeger_find_traces_tagged"
             self.parameters.update(tag_keys=list(tags), tag_values=list(tags.values()))
+
+
+def _stored_service(service: str | None) -> str | None:
+    """A service name as Jaeger clients send it -> as stored (None: any service)."""
+    return "" if service == NO_SERVICE else service
 
 
 def _pretty(request: Request) -> bool:
@@ -159,8 +164,7 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
     async def names(tenant: str, service: str | None, span_kind: str | None) -> list[Row]:
         return await reader.rows("jaeger_operations", {
             "tenant": tenant, "since_ns": _now() - METADATA_WINDOW_NS,
-            "service": None if service is None else "" if service == NO_SERVICE else service,
-            "span_kind": span_kind, "max_operations": MAX_NAMES})
+            "service": _stored_service(service), "span_kind": span_kind, "max_operations": MAX_NAMES})
 
     async def services(tenant: str) -> list[str]:
         rows = await reader.rows("jaeger_services", {"tenant": tenant, "since_ns": _now() - METADATA_WINDOW_NS,
