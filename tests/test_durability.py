@@ -96,5 +96,5 @@ def test_decode_workers_leave_when_the_server_is_killed(tmp_path):
     assert len(workers) >= 1
     server.stop(signal.SIGKILL)
 
-    gone, alive = psutil.wait_procs(workers, timeout=10)
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
     assert alive == []

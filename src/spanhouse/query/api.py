@@ -2,6 +2,7 @@
 
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
+  GET /jaeger/api/...             Jaeger's v1 and v3 query APIs, for Grafana and Jaeger clients (see `jaeger.py`)
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /openapi.json               the OpenAPI 3.1 document of this API (openapi.py)
   GET /api/v1/metrics/kpi         live KPIs against the previous window (see `metrics.py`, as the next two)
@@ -29,7 +30,7 @@ from starlette.routing import Route
 from spanhouse.auth import AuthError
 from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import anomalies, costs, metrics, openapi, sql_api
+from spanhouse.query import anomalies, costs, jaeger, metrics, openapi, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -136,7 +137,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         return error(500, "store_error", str(exc))
 
     described = openapi.document(
-        (metrics.OPENAPI, costs.OPENAPI, *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
+        (metrics.OPENAPI, costs.OPENAPI, jaeger.OPENAPI, *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
     schema = orjson.dumps(described)
 
     async def openapi_json(request: Request) -> Response:
@@ -150,6 +151,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             *metrics.routes(reader, tenant_of, retention=retention),
             *costs.routes(reader, tenant_of, retention=retention),
             *(anomalies.routes(reader, tenant_of, anomaly_store) if anomaly_store is not None else []),
+            *jaeger.routes(reader, tenant_of),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
         ],
