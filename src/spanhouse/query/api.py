@@ -23,9 +23,11 @@ from collections.abc import Callable
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spanhouse.auth import AuthError
 from spanhouse.detect.lifecycle import AnomalyStore
@@ -125,10 +127,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
 
     async def auth_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AuthError)
-        response = error(exc.status, "unauthenticated" if exc.status == 401 else "forbidden", str(exc))
-        if exc.status == 401:
-            response.headers["WWW-Authenticate"] = "Bearer"
-        return response
+        return _auth_answer(exc)
 
     async def store_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, StoreUnavailable):
@@ -157,4 +156,33 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         ],
         exception_handlers={HTTPException: http_error, ParamError: bad_parameter, AuthError: auth_error,
                             StoreError: store_error},
+        middleware=[Middleware(_KeyFirst, tenant_of=tenant_of)],
     )
+
+
+OPEN_PATHS = frozenset({"/healthz", "/openapi.json"})
+
+
+def _auth_answer(exc: AuthError) -> JSONResponse:
+    response = error(exc.status, "unauthenticated" if exc.status == 401 else "forbidden", str(exc))
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+class _KeyFirst:
+    """Checks the API key before any handler parses anything, so a request without a valid read key
+    learns nothing (not even which parameters are wrong); handlers still ask `tenant_of` for the tenant."""
+
+    def __init__(self, app: ASGIApp, tenant_of: TenantResolver) -> None:
+        self._app = app
+        self._tenant_of = tenant_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in OPEN_PATHS:
+            try:
+                self._tenant_of(Request(scope))
+            except AuthError as exc:
+                await _auth_answer(exc)(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
