@@ -27,19 +27,12 @@ from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
 from spanhouse.query.sql_api import AdminCheck, no_auth
-from spanhouse.query.timeline import (
-    attach_log_messages,
-    build_timeline,
-    content_hashes,
-    inflate_content,
-    needs_log_messages,
-)
+from spanhouse.query.trace_docs import load_timelines
 
 logger = logging.getLogger(__name__)
 
 TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 MAX_TRACE_SPANS = 50_000
-MAX_TRACE_EVENTS = 20_000
 
 TenantResolver = Callable[[Request], str]
 
@@ -71,25 +64,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
         trace_id = trace_id.lower()
         tenant = tenant_of(request)
-        try:
-            rows = await reader.rows(
-                "trace_spans", {"tenant": tenant, "trace_id": trace_id, "max_spans": MAX_TRACE_SPANS}
-            )
-            hashes = content_hashes(rows)
-            if hashes:
-                texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
-                inflate_content(rows, {text["hash"]: text["content"] for text in texts})
-            timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
-            if timeline is not None and needs_log_messages(timeline):
-                events = await reader.rows(
-                    "trace_genai_events", {"tenant": tenant, "trace_id": trace_id, "max_events": MAX_TRACE_EVENTS}
-                )
-                attach_log_messages(timeline, events)
-        except StoreUnavailable as exc:
-            return error(503, "store_unavailable", str(exc))
-        except StoreError as exc:
-            logger.error("trace lookup failed: %s", exc)
-            return error(500, "store_error", str(exc))
+        timeline = (await load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS)).get(trace_id)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
         return JSONResponse(timeline)
