@@ -2,6 +2,7 @@
 
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
+  GET /api/v1/traces              trace search (see `search.py`)
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import sql_api
+from spanhouse.query import search, sql_api
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -96,6 +97,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
     return Starlette(
         routes=[
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
+            *search.routes(reader, tenant_of),
             Route("/healthz", healthz, methods=["GET"]),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
