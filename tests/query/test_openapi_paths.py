@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from spanhouse.query import search
+from spanhouse.query import search, threads
 from tests.query.schema_check import errors
 
-MODULES = {"search": (search, search.PARAMETERS)}
+MODULES = {"search": (search, search.PARAMETERS), "threads": (threads, threads.LIST_PARAMETERS)}
 
 
 @pytest.mark.parametrize("name", sorted(MODULES))
@@ -36,3 +36,6 @@ def test_the_list_parameters_described_are_the_ones_accepted(name):
     module, accepted = MODULES[name]
     path = "/api/v1/traces" if name == "search" else "/api/v1/threads"
     assert {p["name"] for p in module.OPENAPI[path]["get"]["parameters"]} == set(accepted)
+    detail = module.OPENAPI["/api/v1/threads/{thread_id}"]["get"] if name == "threads" else None
+    if detail:
+        assert {p["name"] for p in detail["parameters"] if p["in"] == "query"} == set(threads.THREAD_PARAMETERS)

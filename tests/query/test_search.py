@@ -209,6 +209,9 @@ def test_a_cursor_only_continues_the_search_it_came_from(seeded):
     for changed in ({"service": "support-bot"}, {"sort": "cost"}, {"order": "asc"}):
         response = seeded.get("/api/v1/traces", {**WINDOW, "limit": 5, "cursor": cursor, **changed})
         assert (response.status_code, response.json()["error"]["parameter"]) == (400, "cursor")
+    thread_cursor = seeded.json("/api/v1/threads", {**WINDOW, "limit": 1})["next_cursor"]
+    response = seeded.get("/api/v1/traces", {**WINDOW, "cursor": thread_cursor})
+    assert (response.status_code, response.json()["error"]["parameter"]) == (400, "cursor")
     # the window travels with the cursor: other start / end values do not move the pages
     later = seeded.json("/api/v1/traces", {"start": "-1h", "limit": 5, "cursor": cursor})
     assert (later["start"], later["end"]) == (first["start"], first["end"])

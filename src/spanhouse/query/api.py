@@ -3,6 +3,8 @@
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
   GET /api/v1/traces              trace search (see `search.py`)
+  GET /api/v1/threads             threads by last activity; GET /api/v1/threads/{id} one thread's timeline
+                                  (see `threads.py`)
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
@@ -23,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import search, sql_api
+from spanhouse.query import search, sql_api, threads
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -68,6 +70,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         timeline = (await load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS)).get(trace_id)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
+        thread_id = timeline["thread_id"]
+        timeline["thread"] = await threads.thread_summary(reader, tenant, thread_id) if thread_id else None
         return JSONResponse(timeline)
 
     async def healthz(request: Request) -> Response:
@@ -98,6 +102,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         routes=[
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
             *search.routes(reader, tenant_of),
+            *threads.routes(reader, tenant_of),
             Route("/healthz", healthz, methods=["GET"]),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
