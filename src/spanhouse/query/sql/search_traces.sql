@@ -1,5 +1,6 @@
--- Trace search (GET /api/v1/traces): one row per trace whose first span starts in [start, end),
--- with its totals, filtered, sorted and cut after a keyset cursor.
+-- Trace search (GET /api/v1/traces): the traces whose first span starts in [start, end),
+-- filtered, sorted and cut after a keyset cursor; ids and sort keys only, the page's details come
+-- from sql/trace_details.sql.
 --
 -- What is read, and why not trace_rollup: trace_rollup is ordered by trace id, so the traces of
 -- a time window are spread over all of its granules and a search would read the tenant's whole
@@ -12,12 +13,14 @@
 --  2. Their spans, read from the window's start to the last end among them (all spans of those
 --     traces lie in that range), aggregated per trace: the same sums as trace_rollup, and the
 --     thread, user and outer agent resolved over all the trace's spans as trace_context does.
+--     Only what the sort and the filters given need is aggregated: each filter is written
+--     `if(<not given>, 1, <condition>)`, which ClickHouse folds away with the aggregates and
+--     columns it reads (`<not given> OR <condition>` is not folded). Measured over a week of
+--     synthetic spans (700k), aggregating everything the page shows took 1.1-1.4 s, this
+--     0.45 s; the page's ~50 rows are then detailed by sql/trace_details.sql.
 --  3. Span filters (service, model, category, attr.*) hold when some span of the trace matches
 --     each of them, not necessarily the same span; trace filters apply to the trace's totals and
 --     resolved thread, user and agent.
--- Filters left empty are neutral parameters, which ClickHouse folds away (an empty attribute
--- list does not even read SpanAttributes).
---
 -- Sort keys are Int64 so that the keyset comparison is exact: ns for start and duration, tokens,
 -- and cost in nano-dollars (a float sum's last bits depend on summation order).
 WITH
@@ -35,22 +38,6 @@ SELECT
     turn.trace_id AS trace_id,
     toUnixTimestamp64Nano(turn.started) AS start_ns,
     toUnixTimestamp64Nano(turn.ended) AS end_ns,
-    turn.root.1 AS root_span_id,
-    turn.root.2 AS root_name,
-    turn.root.3 AS root_service,
-    turn.spans AS span_count,
-    turn.llm AS llm_calls,
-    turn.tool AS tool_calls,
-    turn.retrieval AS retrieval_calls,
-    turn.embedding AS embedding_calls,
-    turn.input_tokens AS input_tokens,
-    turn.output_tokens AS output_tokens,
-    turn.total_tokens AS total_tokens,
-    turn.cost AS cost_usd,
-    turn.errors AS error_count,
-    turn.thread AS thread_id,
-    turn.user AS user_id,
-    turn.agent AS agent_name,
     multiIf({sort:String} = 'duration', end_ns - start_ns,
             {sort:String} = 'tokens', toInt64(turn.total_tokens),
             {sort:String} = 'cost', toInt64(round(turn.cost * 1e9)),
@@ -61,41 +48,29 @@ FROM
         s.TraceId AS trace_id,
         min(s.Timestamp) AS started,
         max(s.Timestamp + toIntervalNanosecond(s.Duration)) AS ended,
-        -- the root: a span without a parent, else (its root not arrived yet) the earliest span
-        argMin((s.SpanId, toString(s.SpanName), toString(s.ServiceName)),
-               (s.ParentSpanId != '', s.Timestamp, s.SpanId)) AS root,
-        count() AS spans,
-        countIf(s.Category = 'LLM') AS llm,
-        countIf(s.Category = 'TOOL') AS tool,
-        countIf(s.Category = 'RETRIEVAL') AS retrieval,
-        countIf(s.Category = 'EMBEDDING') AS embedding,
-        sum(ifNull(s.InputTokens, 0)) AS input_tokens,
-        sum(ifNull(s.OutputTokens, 0)) AS output_tokens,
         sum(ifNull(s.TotalTokens, 0)) AS total_tokens,
-        sum(ifNull(s.TotalCost, 0)) AS cost,
-        countIf(s.StatusCode = 'Error') AS errors,
-        max(s.ThreadId) AS thread,
-        max(s.UserId) AS user,
-        min(if(s.AgentName = '', (toDateTime64('2262-04-11 00:00:00', 9), ''),
-               (s.Timestamp, toString(s.AgentName)))).2 AS agent
+        sum(ifNull(s.TotalCost, 0)) AS cost
     FROM otel_traces AS s
     WHERE s.Tenant = {tenant:String}
       AND s.Timestamp >= fromUnixTimestamp64Nano({start_ns:Int64})
       AND s.Timestamp <= (SELECT max(last_end) FROM extent)
       AND s.TraceId IN (SELECT trace_id FROM extent)
     GROUP BY s.TraceId
-    HAVING ({status:String} = '' OR ({status:String} = 'error') = (errors > 0))
-       AND toUnixTimestamp64Nano(ended) - toUnixTimestamp64Nano(started) >= {min_duration_ns:Int64}
+    HAVING toUnixTimestamp64Nano(ended) - toUnixTimestamp64Nano(started) >= {min_duration_ns:Int64}
        AND total_tokens >= {min_tokens:UInt64}
        AND cost >= {min_cost:Float64}
-       AND ({thread:String} = '' OR thread = {thread:String})
-       AND ({user:String} = '' OR user = {user:String})
-       AND ({agent:String} = '' OR agent = {agent:String})
-       AND ({service:String} = '' OR countIf(s.ServiceName = {service:String}) > 0)
-       AND ({model:String} = '' OR countIf(s.RequestModel = {model:String} OR s.ResponseModel = {model:String}) > 0)
-       AND ({category:String} = '' OR countIf(s.Category = {category:String}) > 0)
+       AND if({status:String} = '', 1, ({status:String} = 'error') = (countIf(s.StatusCode = 'Error') > 0))
+       AND if({thread:String} = '', 1, max(s.ThreadId) = {thread:String})
+       AND if({user:String} = '', 1, max(s.UserId) = {user:String})
+       AND if({agent:String} = '', 1,
+              min(if(s.AgentName = '', (toDateTime64('2262-04-11 00:00:00', 9), ''),
+                     (s.Timestamp, toString(s.AgentName)))).2 = {agent:String})
+       AND if({service:String} = '', 1, countIf(s.ServiceName = {service:String}) > 0)
+       AND if({model:String} = '', 1,
+              countIf(s.RequestModel = {model:String} OR s.ResponseModel = {model:String}) > 0)
+       AND if({category:String} = '', 1, countIf(s.Category = {category:String}) > 0)
        -- attr.<key>=<value>: per span, which of the pairs it has; per trace, each pair by some span
-       AND arrayAll(hits -> hits > 0, sumForEach(if(length({attr_keys:Array(String)}) = 0, [], arrayMap(
+       AND if(length({attr_keys:Array(String)}) = 0, 1, arrayAll(hits -> hits > 0, sumForEach(arrayMap(
                (key, value) -> toUInt64(mapContains(s.SpanAttributes, key) AND s.SpanAttributes[key] = value),
                {attr_keys:Array(String)}, {attr_values:Array(String)}))))
 ) AS turn
