@@ -125,20 +125,21 @@ def test_the_thread_timeline_reads_a_conversation_top_to_bottom_with_its_message
         post(server,
              make_span(trace, 1, None, "invoke_agent support", start, 2 * 10**9, attributes={
                  "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "support",
-                 "gen_ai.conversation.id": "conv-7", "user.id": "u-1"}),
+                 "gen_ai.conversation.id": "support/conv-7", "user.id": "u-1"}),
              llm_span(trace, 2, 1, start_ns=start + 10**6, duration_ns=10**9, attributes={
                  "gen_ai.input.messages": orjson.dumps(inputs).decode(),
                  "gen_ai.output.messages": orjson.dumps(outputs).decode()}))
-    body = httpx.get(f"{server.api}/api/v1/threads/conv-7", timeout=60).json()
+    body = httpx.get(f"{server.api}/api/v1/threads/support/conv-7", timeout=60).json()  # ids may hold slashes
+    assert httpx.get(f"{server.api}/api/v1/threads/support%2Fconv-7", timeout=60).json() == body
     assert (body["thread"]["traces"], body["thread"]["llm_calls"], body["thread"]["agent_name"],
             body["thread"]["user_id"], body["truncated"], body["next_cursor"]) == (3, 3, "support", "u-1", False, None)
     assert [turn["turn"] for turn in body["turns"]] == [1, 2, 3]
     for turn, (inputs, outputs) in zip(body["turns"], calls, strict=True):
         (llm,) = [span for span in turn["spans"] if span["name"] == "chat gpt-4o"]
         assert llm["ai"]["messages"] == {"input": inputs, "output": outputs, "source": "span"}
-        assert llm["ai"]["thread_id"] == "conv-7" and turn["thread_id"] == "conv-7"
+        assert llm["ai"]["thread_id"] == "support/conv-7" and turn["thread_id"] == "support/conv-7"
     listed = httpx.get(f"{server.api}/api/v1/threads", timeout=60).json()  # the default window: the last day
-    assert [row["thread_id"] for row in listed["threads"]] == ["conv-7"]
+    assert [row["thread_id"] for row in listed["threads"]] == ["support/conv-7"]
     trace = httpx.get(f"{server.api}/api/v1/traces/{body['turns'][0]['trace_id']}", timeout=60).json()
     assert trace["thread"] == body["thread"]
 

@@ -3,11 +3,13 @@ the workload sent, aggregated in Python (tests/docs/sent.py); bad parameters are
 
 from __future__ import annotations
 
+import base64
 import math
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pytest
 
 from spanhouse.query import search
@@ -192,6 +194,8 @@ def test_other_tenants_traces_never_show(seeded):
     ([("service", "a"), ("service", "b")], "service"),
     ({"attr.": "x"}, "attr."),
     ({f"attr.k{n}": "v" for n in range(21)}, "attr.*"),
+    ({"start": "9999-01-01T00:00:00Z", "end": "9999-01-02T00:00:00Z"}, "start"),
+    ({"start": "-52000w", "end": "-51999w"}, "start"),
     ({"cursor": "not-a-cursor"}, "cursor"),
     ({"cursor": "eyJ2IjoxfQ"}, "cursor"),
 ])
@@ -211,6 +215,10 @@ def test_a_cursor_only_continues_the_search_it_came_from(seeded):
         assert (response.status_code, response.json()["error"]["parameter"]) == (400, "cursor")
     thread_cursor = seeded.json("/api/v1/threads", {**WINDOW, "limit": 1})["next_cursor"]
     response = seeded.get("/api/v1/traces", {**WINDOW, "cursor": thread_cursor})
+    assert (response.status_code, response.json()["error"]["parameter"]) == (400, "cursor")
+    payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    tampered = base64.urlsafe_b64encode(orjson.dumps({**payload, "key": 2**63})).decode()
+    response = seeded.get("/api/v1/traces", {**WINDOW, "limit": 5, "cursor": tampered})
     assert (response.status_code, response.json()["error"]["parameter"]) == (400, "cursor")
     # the window travels with the cursor: other start / end values do not move the pages
     later = seeded.json("/api/v1/traces", {"start": "-1h", "limit": 5, "cursor": cursor})

@@ -229,14 +229,22 @@ def _cursor_after(db: Seeded, thread_id: str, trace_id: str) -> str:
             return str(cursor)
 
 
-def test_an_unknown_thread_is_404_and_another_tenants_thread_is_unknown(seeded):
-    response = seeded.get("/api/v1/threads/no-such-thread")
-    assert (response.status_code, response.json()["error"]["code"]) == (404, "thread_not_found")
+def test_an_unknown_thread_is_404_and_other_tenants_turns_never_count(seeded):
+    for path in ("/api/v1/threads/no-such-thread", "/api/v1/threads/"):
+        response = seeded.get(path)
+        assert (response.status_code, response.json()["error"]["code"]) == (404, "thread_not_found")
     assert_conforms(response.json(), response_schema(threads.OPENAPI, "/api/v1/threads/{thread_id}", 404))
-    acme = set(seeded.threads())
-    others = {span.thread for span in seeded.spans if span.tenant != TENANT and span.thread} - acme
-    if others:
-        assert seeded.get(f"/api/v1/threads/{sorted(others)[0]}").status_code == 404
+    # thread ids repeat across the workload's tenants: acme's thread shows acme's turns only
+    everyone: dict[str, set[str]] = {}
+    for span in seeded.spans:
+        if span.thread:
+            everyone.setdefault(span.thread, set()).add(span.tenant)
+    shared = sorted(thread for thread, tenants in everyone.items() if len(tenants) > 1 and TENANT in tenants)
+    assert shared
+    body = seeded.json(f"/api/v1/threads/{shared[0]}", {"limit": 100})
+    ours = seeded.threads()[shared[0]]
+    assert body["thread"]["traces"] == len(ours) == len(body["turns"])
+    assert {turn["trace_id"] for turn in body["turns"]} == {turn.trace_id for turn in ours}
 
 
 @pytest.mark.parametrize(("params", "parameter"), [

@@ -137,10 +137,11 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
         listing = page(params, "turns", {"thread": thread_id}, sorts=("start",), default_sort="start",
                        default_order="asc", default_limit=DEFAULT_TURNS, max_limit=MAX_TURNS)
         before = listing.extra.get("n", 0)
-        if type(before) is not int or before < 0:
+        if type(before) is not int or not 0 <= before < 2**53:
             raise ParamError("cursor", "not a cursor this API returned")
         tenant = tenant_of(request)
-        summary = await thread_summary(reader, tenant, thread_id)
+        # an empty id would ask sql/threads.sql for the list
+        summary = await thread_summary(reader, tenant, thread_id) if thread_id else None
         if summary is None:
             return JSONResponse({"error": {"code": "thread_not_found", "message": f"no thread {thread_id[:200]!r}"}},
                                 status_code=404)
