@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
 	$(PY) -m benchmarks.rollups
 	$(PY) -m benchmarks.content_bytes
+	$(PY) -m benchmarks.search
 	$(PY) -m benchmarks.detect
 
 # What one chDB insert costs per span, by rows per insert: why the writer lingers.

@@ -136,9 +136,12 @@ async def _serve(settings: Settings, ports_file: str | None) -> int:
             print("  " + line)
         print("  Press Ctrl+C to stop.", flush=True)
         if ports_file:
-            Path(ports_file).write_text(json.dumps(
+            # Written whole, then renamed into place: a script polling for the file never reads it half-written.
+            partial = Path(ports_file + ".partial")
+            partial.write_text(json.dumps(
                 {"host": ports.host, "otlp_grpc": ports.otlp_grpc, "otlp_http": ports.otlp_http, "api": ports.api}
             ))
+            partial.replace(ports_file)
         await stop.wait()
     print("spanhouse stopped", flush=True)
     return 0

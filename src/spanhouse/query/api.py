@@ -3,6 +3,9 @@
 Routes:
   GET /api/v1/traces/{trace_id}   the trace timeline (see `timeline.py`); 400 malformed id, 404 unknown
   GET /jaeger/api/...             Jaeger's v1 and v3 query APIs, for Grafana and Jaeger clients (see `jaeger.py`)
+  GET /api/v1/traces              trace search (see `search.py`)
+  GET /api/v1/threads             threads by last activity; GET /api/v1/threads/{id} one thread's timeline
+                                  (see `threads.py`)
   POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
   GET /openapi.json               the OpenAPI 3.1 document of this API (openapi.py)
   GET /api/v1/metrics/kpi         live KPIs against the previous window (see `metrics.py`, as the next two)
@@ -32,25 +35,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from spanhouse.auth import AuthError
 from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import anomalies, costs, jaeger, metrics, openapi, sql_api
+from spanhouse.query import anomalies, costs, jaeger, metrics, openapi, search, sql_api, threads
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
 from spanhouse.query.sql_api import AdminCheck, no_auth
-from spanhouse.query.timeline import (
-    attach_log_messages,
-    build_timeline,
-    content_hashes,
-    inflate_content,
-    needs_log_messages,
-)
+from spanhouse.query.trace_docs import load_timelines
 from spanhouse.store.retention import Retention
 
 logger = logging.getLogger(__name__)
 
 TRACE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 MAX_TRACE_SPANS = 50_000
-MAX_TRACE_EVENTS = 20_000
 
 TenantResolver = Callable[[Request], str]
 
@@ -84,27 +80,11 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
         trace_id = trace_id.lower()
         tenant = tenant_of(request)
-        try:
-            rows = await reader.rows(
-                "trace_spans", {"tenant": tenant, "trace_id": trace_id, "max_spans": MAX_TRACE_SPANS}
-            )
-            hashes = content_hashes(rows)
-            if hashes:
-                texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
-                inflate_content(rows, {text["hash"]: text["content"] for text in texts})
-            timeline = build_timeline(trace_id, rows, truncated=len(rows) >= MAX_TRACE_SPANS)
-            if timeline is not None and needs_log_messages(timeline):
-                events = await reader.rows(
-                    "trace_genai_events", {"tenant": tenant, "trace_id": trace_id, "max_events": MAX_TRACE_EVENTS}
-                )
-                attach_log_messages(timeline, events)
-        except StoreUnavailable as exc:
-            return error(503, "store_unavailable", str(exc))
-        except StoreError as exc:
-            logger.error("trace lookup failed: %s", exc)
-            return error(500, "store_error", str(exc))
+        timeline = (await load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS)).get(trace_id)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
+        thread_id = timeline["thread_id"]
+        timeline["thread"] = await threads.thread_summary(reader, tenant, thread_id) if thread_id else None
         return JSONResponse(timeline)
 
     async def healthz(request: Request) -> Response:
@@ -136,7 +116,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         return error(500, "store_error", str(exc))
 
     described = openapi.document(
-        (metrics.OPENAPI, costs.OPENAPI, jaeger.OPENAPI, *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
+        (metrics.OPENAPI, costs.OPENAPI, jaeger.OPENAPI, search.OPENAPI, threads.OPENAPI,
+         *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
     schema = orjson.dumps(described)
 
     async def openapi_json(request: Request) -> Response:
@@ -146,6 +127,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         routes=[
             Route("/openapi.json", openapi_json, methods=["GET"]),
             Route("/api/v1/traces/{trace_id}", get_trace, methods=["GET"]),
+            *search.routes(reader, tenant_of),
+            *threads.routes(reader, tenant_of),
             Route("/healthz", healthz, methods=["GET"]),
             *metrics.routes(reader, tenant_of, retention=retention),
             *costs.routes(reader, tenant_of, retention=retention),

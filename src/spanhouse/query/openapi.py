@@ -79,13 +79,7 @@ TIMELINE: dict[str, Any] = {
 }
 
 CORE_PATHS: dict[str, Any] = {
-    "/api/v1/traces/{trace_id}": {"get": {
-        "summary": "One trace as a timeline: the span tree with timing, AI fields, messages, attributes and events",
-        "operationId": "getTrace",
-        "parameters": [{"name": "trace_id", "in": "path", "required": True,
-                        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"}}],
-        "responses": {**ok({"$ref": "#/components/schemas/Timeline"}), **error_responses(400, 401, 403, 404, 500, 503)},
-    }},
+    # /api/v1/traces/{trace_id} (the timeline) is described by search.py beside the other trace routes
     "/healthz": {"get": {
         "summary": "Whether the store answers and the schema is in place (no API key needed)",
         "operationId": "health",

@@ -5,6 +5,10 @@ depth-first order (children by start time) so a client can draw a waterfall top 
 each span carries its depth, parent and children. Spans whose parent never arrived, and spans
 caught in a parent cycle (malformed input), are shown as roots and flagged `orphan`.
 A span id seen twice (an exporter retry) is shown once.
+
+Each span also gets its self time and its place on the critical path (`critical_path.py`
+defines both), and an error type and message when it failed; the trace gets `totals` over its
+spans (the same sums as `trace_rollup`) and `error_spans`, the failed spans in timeline order.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import orjson
 from spanhouse.decode.attributes import typed_map, typed_value
 from spanhouse.normalise.content_store import JSON_ARRAY, inflate_attribute
 from spanhouse.normalise.events import messages_from_event
+from spanhouse.query.critical_path import critical_path, self_time_ns
 from spanhouse.query.reader import Row
 
 NS_PER_MS = 1_000_000
+MAX_ERROR_SPANS = 100
 
 
 def rfc3339_ns(ns: int) -> str:
@@ -81,8 +87,22 @@ def _ai(row: Row) -> dict[str, Any] | None:
     }
 
 
+def _error_detail(row: Row) -> tuple[str | None, str | None]:
+    """(type, message) of a failed span: the AI error fields, else the status message and the
+    first `exception` event (OTel's record of a raised exception)."""
+    if row["StatusCode"] != "Error":
+        return None, None
+    exception: dict[str, str] = next(
+        (attrs for name, attrs in zip(row["EventNames"], row["EventAttributes"], strict=True) if name == "exception"),
+        {})
+    kind = row.get("ErrorType") or exception.get("exception.type") or None
+    message = row.get("ErrorMessage") or row["StatusMessage"] or exception.get("exception.message") or None
+    return kind, message
+
+
 def _span(row: Row, trace_start: int) -> dict[str, Any]:
     start = row["StartNs"]
+    error_type, error_message = _error_detail(row)
     return {
         "span_id": row["SpanId"],
         "parent_span_id": row["ParentSpanId"] or None,
@@ -95,6 +115,8 @@ def _span(row: Row, trace_start: int) -> dict[str, Any]:
         "duration_ms": _ms(row["Duration"]),
         "status": {"code": row["StatusCode"], "message": row["StatusMessage"]},
         "error": row["StatusCode"] == "Error",
+        "error_type": error_type,
+        "error_message": error_message,
         "trace_state": row["TraceState"],
         "ai": _ai(row),
         "attributes": typed_map(row["SpanAttributes"], row["SpanAttributeTypes"]),
@@ -159,7 +181,19 @@ def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) 
             roots.append(span_id)
             walk(span_id)
 
-    errors = sum(1 for s in flat if s["error"])
+    intervals = {r["SpanId"]: (r["StartNs"], r["StartNs"] + r["Duration"]) for r in ordered}
+    # The tree as walked: a span listed under a parent that is not its tree parent (the edge that
+    # closed a parent cycle) is not that parent's child here.
+    root_set = set(roots)
+    tree = {span_id: [c for c in children[span_id] if c not in root_set] for span_id in spans}
+    path = critical_path(intervals, tree, roots, [s["span_id"] for s in flat])
+    for span in flat:
+        span_id = span["span_id"]
+        span["self_time_ms"] = _ms(self_time_ns(intervals[span_id], [intervals[c] for c in tree[span_id]]))
+        span["critical_path"] = span_id in path.attributed_ns
+        span["critical_path_ms"] = _ms(path.attributed_ns.get(span_id, 0))
+
+    errors = [s for s in flat if s["error"]]
     first = ordered[0]
     return {
         "trace_id": trace_id,
@@ -169,12 +203,49 @@ def build_timeline(trace_id: str, rows: Iterable[Row], truncated: bool = False) 
         "start_time": rfc3339_ns(trace_start),
         "duration_ms": _ms(trace_end - trace_start),
         "span_count": len(flat),
-        "error_count": errors,
+        "error_count": len(errors),
         "services": sorted({s["service"] for s in flat}),
         "root_span_ids": roots,
         "orphan_count": sum(1 for s in flat if s["orphan"]),
         "truncated": truncated,
+        "totals": totals(ordered, trace_end - trace_start),
+        "critical_path_gaps_ms": _ms(path.gaps_ns),
+        "error_spans": [{"span_id": s["span_id"], "name": s["name"], "service": s["service"],
+                         "type": s["error_type"], "message": s["error_message"]} for s in errors[:MAX_ERROR_SPANS]],
         "spans": flat,
+    }
+
+
+def totals(rows: Iterable[Row], wall_time_ns: int) -> dict[str, Any]:
+    """Per-trace totals, summed as trace_rollup sums them (unreported tokens and unknown costs as 0)."""
+    counts = {"LLM": 0, "TOOL": 0, "RETRIEVAL": 0, "EMBEDDING": 0}
+    spans = errors = input_tokens = output_tokens = total_tokens = 0
+    cost = 0.0
+    for row in rows:
+        spans += 1
+        if row["Category"] in counts:
+            counts[row["Category"]] += 1
+        errors += row["StatusCode"] == "Error"
+        input_tokens += row["InputTokens"] or 0
+        output_tokens += row["OutputTokens"] or 0
+        total_tokens += row["TotalTokens"] or 0
+        cost += row["TotalCost"] or 0.0
+    return {
+        "spans": spans, "llm_calls": counts["LLM"], "tool_calls": counts["TOOL"],
+        "retrieval_calls": counts["RETRIEVAL"], "embedding_calls": counts["EMBEDDING"],
+        "input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": total_tokens,
+        "cost_usd": cost, "errors": errors, "wall_time_ms": _ms(wall_time_ns),
+    }
+
+
+def rollup_totals(row: Row) -> dict[str, Any]:
+    """`totals` from a trace_rollup row (sql/trace_totals.sql): for a trace too long to list whole."""
+    return {
+        "spans": row["span_count"], "llm_calls": row["llm_calls"], "tool_calls": row["tool_calls"],
+        "retrieval_calls": row["retrieval_calls"], "embedding_calls": row["embedding_calls"],
+        "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
+        "total_tokens": row["total_tokens"], "cost_usd": row["cost_usd"], "errors": row["error_count"],
+        "wall_time_ms": _ms(row["end_ns"] - row["start_ns"]),
     }
 
 

@@ -1,14 +1,15 @@
--- GenAI content events of one trace that arrived as OTLP log records (gen_ai.user.message,
+-- GenAI content events of some traces that arrived as OTLP log records (gen_ai.user.message,
 -- gen_ai.choice, gen_ai.client.inference.operation.details, ...), for the timeline to attach to
--- their spans whichever arrived first. Bounded by the trace's time range (records can be
+-- their spans whichever arrived first. Bounded by the traces' time range (records can be
 -- stamped a little before their span starts or observed after it ends: a minute / an hour of
 -- slack), then by the bloom filter on TraceId.
 WITH (
     SELECT (min(Start), max(End))
     FROM otel_traces_trace_id_ts
-    WHERE Tenant = {tenant:String} AND TraceId = {trace_id:String}
+    WHERE Tenant = {tenant:String} AND TraceId IN {trace_ids:Array(String)}
 ) AS bounds
 SELECT
+    TraceId,
     SpanId,
     if(EventName != '', toString(EventName), LogAttributes['event.name']) AS Name,
     Body,
@@ -17,7 +18,7 @@ SELECT
     LogAttributeTypes
 FROM otel_logs
 WHERE Tenant = {tenant:String}
-  AND TraceId = {trace_id:String}
+  AND TraceId IN {trace_ids:Array(String)}
   AND TimestampTime >= toDateTime(bounds.1) - INTERVAL 1 MINUTE
   AND TimestampTime <= toDateTime(bounds.2) + INTERVAL 1 HOUR
   AND (EventName LIKE 'gen\_ai.%' OR LogAttributes['event.name'] LIKE 'gen\_ai.%')
