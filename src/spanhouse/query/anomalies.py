@@ -209,7 +209,8 @@ _HISTORY_ITEM: dict[str, Any] = {
                    "from_status": {"type": ["string", "null"]}, "to_status": {"type": "string"},
                    "note": {"type": "string"}},
 }
-_ID_PARAM = {"name": "anomaly_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_ID_PARAM = {"name": "anomaly_id", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]+$"}}
 _LIST_PARAMS = [
     {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": description}
     for name, description in (

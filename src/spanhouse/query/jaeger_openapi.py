@@ -167,7 +167,8 @@ OPENAPI: dict[str, Any] = {
         _json("Service names", _v1_envelope(STRINGS)), V1_FAILURE),
     "/jaeger/api/services/{service}/operations": _get(
         "jaegerServiceOperations", "Jaeger v1: operation names of a service (the last 7 days)",
-        [_path("service", "Service name", {"type": "string"}), PRETTY],
+        [_path("service", "Service name (no control characters: a URL path cannot carry them)",
+               {"type": "string", "pattern": "^[^\\x00-\\x1f\\x7f]+$"}), PRETTY],
         _json("Operation names", _v1_envelope(STRINGS)), V1_FAILURE),
     "/jaeger/api/operations": _get(
         "jaegerOperations", "Jaeger v1: operations of a service with their span kinds (the last 7 days)",

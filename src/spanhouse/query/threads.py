@@ -214,7 +214,8 @@ OPENAPI: dict[str, Any] = {
         "operationId": "getThread",
         "parameters": [
             {"name": "thread_id", "in": "path", "required": True,
-             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_THREAD_ID}},
+             "schema": {"type": "string", "minLength": 1, "maxLength": MAX_THREAD_ID,
+                        "pattern": "^[^\\x00-\\x1f\\x7f]+$"}},
             schemas.query_parameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_TURNS,
                                               "default": DEFAULT_TURNS}, "Turns per page."),
             schemas.query_parameter("cursor", schemas.STRING, "next_cursor of the previous page."),
