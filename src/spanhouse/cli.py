@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ipaddress
 import json
 import logging
 import os
@@ -113,13 +112,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 async def _serve(settings: Settings, ports_file: str | None) -> int:
     from spanhouse.app import running
 
@@ -127,9 +119,6 @@ async def _serve(settings: Settings, ports_file: str | None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if not _is_loopback(settings.bind):
-        logger.warning("LISTENING ON %s WITHOUT AUTHENTICATION: anyone who can reach this address can send and "
-                       "read traces", settings.bind)
     async with running(settings) as ports:
         print(f"spanhouse is running (store: {settings.clickhouse_dsn}, database {settings.clickhouse_database})")
         for line in ports.describe():

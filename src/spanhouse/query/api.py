@@ -39,6 +39,7 @@ from spanhouse.query import anomalies, costs, jaeger, metrics, openapi, search, 
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
+from spanhouse.query.responses import JSONResponse
 from spanhouse.query.sql_api import AdminCheck, no_auth
 from spanhouse.query.trace_docs import load_timelines
 from spanhouse.store.retention import Retention
@@ -51,11 +52,6 @@ MAX_TRACE_SPANS = 50_000
 TenantResolver = Callable[[Request], str]
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: object) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def error(status: int, code: str, message: str, **details: object) -> JSONResponse:

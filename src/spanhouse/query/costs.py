@@ -28,7 +28,8 @@ from spanhouse.query import params
 from spanhouse.query.metrics_openapi import COSTS_PATHS
 from spanhouse.query.params import NS_PER_S
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.rollups import DAY, HOUR, JSONResponse, finest_kept, ratio, rfc3339, rfc3339_ns, stored_times
+from spanhouse.query.responses import JSONResponse
+from spanhouse.query.rollups import DAY, HOUR, finest_kept, ratio, rfc3339, rfc3339_ns, stored_times
 from spanhouse.store.retention import Retention
 
 if TYPE_CHECKING:

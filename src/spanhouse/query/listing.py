@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.responses import Response
 
 from spanhouse.query.params import ParamError, TimeRange, choice, integer, time_range
 
@@ -30,11 +29,6 @@ CURSOR_VERSION = 1
 MAX_NS = 2**63 - 1
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: object) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
 
 
 def strict_params(items: Iterable[tuple[str, str]], allowed: Iterable[str], *,

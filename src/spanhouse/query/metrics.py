@@ -37,6 +37,7 @@ from spanhouse.query import params
 from spanhouse.query.metrics_openapi import METRICS_PATHS
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader, Row
+from spanhouse.query.responses import JSONResponse
 from spanhouse.query.rollups import (
     DAY,
     DIMENSIONS,
@@ -45,7 +46,6 @@ from spanhouse.query.rollups import (
     MINUTE,
     NO_DIMENSION,
     Grain,
-    JSONResponse,
     finite,
     ratio,
     rfc3339,

@@ -12,10 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import orjson
-from starlette.responses import Response
 
 from spanhouse.query.params import NS_PER_S, ParamError, TimeRange
 from spanhouse.store.retention import Retention
@@ -100,8 +96,3 @@ def ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-class JSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)

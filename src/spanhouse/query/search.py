@@ -31,9 +31,10 @@ from starlette.routing import BaseRoute, Route
 
 from spanhouse.normalise.fields import CATEGORIES
 from spanhouse.query import schemas
-from spanhouse.query.listing import JSONResponse, page, strict_params
+from spanhouse.query.listing import page, strict_params
 from spanhouse.query.params import NS_PER_S, ParamError, choice, integer, number, text
 from spanhouse.query.reader import Reader, Row
+from spanhouse.query.responses import JSONResponse
 from spanhouse.query.timeline import rfc3339_ns
 
 TenantResolver = Callable[[Request], str]

@@ -27,9 +27,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spanhouse.query import schemas
-from spanhouse.query.listing import JSONResponse, page, strict_params
+from spanhouse.query.listing import page, strict_params
 from spanhouse.query.params import NS_PER_S, ParamError, choice, integer, number, text
 from spanhouse.query.reader import Reader, Row
+from spanhouse.query.responses import JSONResponse
 from spanhouse.query.timeline import rfc3339_ns, rollup_totals
 from spanhouse.query.trace_docs import load_timelines
 

@@ -160,7 +160,12 @@ def create_database_statement(target: ClusterTarget) -> str:
 
 
 def record_statement(migration: ClusterMigration, target: ClusterTarget) -> str:
-    """Records the migration as `spanhouse migrate` would, unless it is recorded already."""
+    """Records the migration as `spanhouse migrate` would, unless it is recorded already.
+
+    Text for a file an operator applies with clickhouse-client, so there is no server-side parameter
+    binding to use; the values are the package's own migration metadata (an int and two strings
+    escaped by quote_string), never user input.
+    """
     table = target.qualified(BOOKKEEPING_TABLE)
     return (f"INSERT INTO {table} (version, name, checksum)\n"
             f"SELECT {migration.version}, {quote_string(migration.name)}, {quote_string(migration.checksum)}\n"
