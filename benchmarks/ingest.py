@@ -12,6 +12,10 @@ gives, and ratios within one run are the thing to compare. The steadiest figure 
 CPU time per span (server process, and its decode workers apart): it hardly moves when another
 program takes the other core, where spans/s and latency do.
 
+Every request sent carries trace ids no request carried before (`Load.stamp` rewrites the last 4
+bytes of each trace id in the pre-encoded body with a send counter): spanhouse drops spans it has
+already stored (store/dedup.py), so resending identical bodies would measure the dedup, not ingest.
+
 `--flush-interval-ms 50,100,150` runs only phases 2-3 once per value (each on a fresh server,
 `--rounds` times, interleaved), pacing every run at the same rate, and prints one table.
 """
@@ -99,6 +103,57 @@ def ai_request(rng: random.Random, traces: int, now_ns: int) -> tuple[ExportTrac
     return request, trace_ids
 
 
+class Load:
+    """Pre-encoded requests, sent with fresh trace ids each time (patched in place, no re-encoding)."""
+
+    def __init__(self, requests: list[tuple[ExportTraceServiceRequest, list[str]]]) -> None:
+        self.bodies: list[bytes] = []
+        self.counts: list[int] = []
+        self.trace_ids: list[list[bytes]] = []
+        self._offsets: list[list[int]] = []
+        for request, ids in requests:
+            body = request.SerializeToString()
+            raw_ids = [bytes.fromhex(trace_id) for trace_id in ids]
+            # Span.trace_id is field 1 (bytes): tag 0x0A, length 16, then the id.
+            offsets = [match + 2 for trace_id in raw_ids for match in _find_all(body, b"\x0a\x10" + trace_id)]
+            if len(offsets) != len(raw_ids) * SPANS_PER_TRACE:
+                raise SystemExit(f"found {len(offsets)} trace id fields in a request of {len(raw_ids)} traces")
+            self.bodies.append(body)
+            self.counts.append(len(raw_ids) * SPANS_PER_TRACE)
+            self.trace_ids.append(raw_ids)
+            self._offsets.append(offsets)
+        self._sends = itertools.count(1)
+        self.sent: list[tuple[int, int]] = []  # (request index, send number) of every body handed out
+
+    def next_body(self) -> tuple[bytes, int]:
+        """The next request in the cycle, stamped with a send number no earlier body had."""
+        send = next(self._sends)
+        index = send % len(self.bodies)
+        body = bytearray(self.bodies[index])
+        stamp = send.to_bytes(4, "big")
+        for offset in self._offsets[index]:
+            body[offset + 12:offset + 16] = stamp
+        self.sent.append((index, send))
+        return bytes(body), self.counts[index]
+
+    def sent_trace_ids(self, count: int, seed: int = 7) -> list[str]:
+        """`count` trace ids (hex) of traces that were sent, chosen at random."""
+        rng = random.Random(seed)
+        chosen = []
+        for index, send in rng.sample(self.sent, min(count, len(self.sent))):
+            trace_id = rng.choice(self.trace_ids[index])
+            chosen.append((trace_id[:12] + send.to_bytes(4, "big")).hex())
+        return chosen
+
+
+def _find_all(haystack: bytes, needle: bytes) -> list[int]:
+    found, start = [], haystack.find(needle)
+    while start >= 0:
+        found.append(start)
+        start = haystack.find(needle, start + 1)
+    return found
+
+
 @dataclass
 class Phase:
     name: str
@@ -138,11 +193,10 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, float]:
     return status, retry_after
 
 
-async def http_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, senders: int,
+async def http_load(port: int, load: Load, seconds: float, senders: int,
                     pace_rps: float | None = None) -> Phase:
     phase = Phase("OTLP/HTTP" + (" paced" if pace_rps else ""))
     deadline = time.perf_counter() + seconds
-    cycle = itertools.cycle(bodies)
     interval = senders / pace_rps if pace_rps else 0.0
 
     async def sender() -> None:
@@ -152,7 +206,7 @@ async def http_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, 
             if interval:
                 await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
                 next_at += interval
-            body, count = next(cycle)
+            body, count = load.next_body()
             head = (f"POST /v1/traces HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-protobuf\r\n"
                     f"Content-Length: {len(body)}\r\n\r\n").encode()
             started = time.perf_counter()
@@ -174,16 +228,15 @@ async def http_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, 
     return phase
 
 
-async def grpc_load(port: int, bodies: list[tuple[bytes, int]], seconds: float, senders: int) -> Phase:
+async def grpc_load(port: int, load: Load, seconds: float, senders: int) -> Phase:
     phase = Phase("OTLP/gRPC")
     deadline = time.perf_counter() + seconds
-    cycle = itertools.cycle(bodies)
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         export = channel.unary_unary(EXPORT)
 
         async def sender() -> None:
             while time.perf_counter() < deadline:
-                body, count = next(cycle)
+                body, count = load.next_body()
                 started = time.perf_counter()
                 try:
                     await export(body, timeout=60)
@@ -294,18 +347,14 @@ def main() -> None:
 
     rng = random.Random(1)
     now = time.time_ns()
-    bodies, trace_ids = [], []
-    for _ in range(120):
-        request, ids = ai_request(rng, args.traces_per_request, now)
-        bodies.append((request.SerializeToString(), len(ids) * SPANS_PER_TRACE))
-        trace_ids.extend(ids)
-    wire = sum(len(b) for b, _ in bodies) / sum(c for _, c in bodies)
-    print(f"load: {len(bodies)} distinct requests of {bodies[0][1]} AI spans, {wire:.0f} B/span on the wire, "
-          f"sent in a cycle ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
+    load = Load([ai_request(rng, args.traces_per_request, now) for _ in range(120)])
+    wire = sum(map(len, load.bodies)) / sum(load.counts)
+    print(f"load: {len(load.bodies)} requests of {load.counts[0]} AI spans, {wire:.0f} B/span on the wire, "
+          f"sent in a cycle with fresh trace ids ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
     if args.flush_interval_ms:
-        compare_flush_intervals(args, bodies)
+        compare_flush_intervals(args, load)
         return
-    decode_only, with_normalise = cpu_cost(bodies[:40])
+    decode_only, with_normalise = cpu_cost(list(zip(load.bodies, load.counts, strict=True))[:40])
 
     results: list[tuple[str, str]] = []
     with tempfile.TemporaryDirectory(prefix="spanhouse-bench-") as tmp:
@@ -313,11 +362,12 @@ def main() -> None:
         data = workdir / "data"
         server = Server(data, workdir)
         try:
-            http = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
-            grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
-            pace = args.paced_spans_per_s / bodies[0][1] if args.paced_spans_per_s else http.requests / http.seconds / 2
-            paced = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders, pace_rps=pace))
-            look = lookups(server.ports["api"], trace_ids[: len(trace_ids)], 500, SPANS_PER_TRACE)
+            http = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders))
+            grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], load, args.seconds, args.senders))
+            pace = (args.paced_spans_per_s / load.counts[0] if args.paced_spans_per_s
+                    else http.requests / http.seconds / 2)
+            paced = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
+            look = lookups(server.ports["api"], load.sent_trace_ids(500), 500, SPANS_PER_TRACE)
             rss = server.peak_rss_mb()
         finally:
             server.stop()
@@ -366,26 +416,26 @@ def main() -> None:
         print(f"{name:<{width}}  {value}")
 
 
-def compare_flush_intervals(args: argparse.Namespace, bodies: list[tuple[bytes, int]]) -> None:
+def compare_flush_intervals(args: argparse.Namespace, load: Load) -> None:
     """Saturation (HTTP, gRPC) and paced HTTP on a fresh server per flush interval, one table."""
     rows: list[tuple[int, Phase, Phase, Phase]] = []
-    pace_rps = args.paced_spans_per_s / bodies[0][1] if args.paced_spans_per_s else None
+    pace_rps = args.paced_spans_per_s / load.counts[0] if args.paced_spans_per_s else None
     for _ in range(args.rounds):
         for interval in args.flush_interval_ms:
             with tempfile.TemporaryDirectory(prefix="spanhouse-bench-") as tmp:
                 server = Server(Path(tmp) / "data", Path(tmp), {"SPANHOUSE_FLUSH_INTERVAL_MS": str(interval)})
                 try:
-                    http = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders))
-                    grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], bodies, args.seconds, args.senders))
+                    http = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders))
+                    grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], load, args.seconds, args.senders))
                     pace_rps = pace_rps or http.requests / http.seconds / 2
-                    paced = server.run(http_load(server.ports["otlp_http"], bodies, args.seconds, args.senders,
+                    paced = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders,
                                                  pace_rps=pace_rps))
                 finally:
                     server.stop()
             rows.append((interval, http, grpc_phase, paced))
             print(f"  flush interval {interval} ms: done", flush=True)
     assert pace_rps is not None
-    print(f"\nCPU/span = server process + decode workers, in us; paced at {pace_rps * bodies[0][1]:,.0f} spans/s")
+    print(f"\nCPU/span = server process + decode workers, in us; paced at {pace_rps * load.counts[0]:,.0f} spans/s")
     print(f"{'interval':>8}  {'phase':<16}{'spans/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'server':>8}{'workers':>9}"
           f"{'refused':>8}")
     for interval, *phases in rows:
