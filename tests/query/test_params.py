@@ -33,6 +33,24 @@ def test_a_bad_time_names_its_parameter(value):
     assert raised.value.name == "until"
 
 
+@pytest.mark.parametrize("value", ["9999-01-01T00:00:00Z", "2262-04-12T00:00:00Z", "1969-12-31T23:59:59Z",
+                                   "99999999999", "-9999999w", "99999999999999999999"])
+def test_a_time_outside_what_clickhouse_int64_nanoseconds_hold_is_refused(value):
+    with pytest.raises(ParamError, match="between 1970-01-01 and 2262-04-11") as raised:
+        time_ns(value, "end", NOW)
+    assert raised.value.name == "end"
+
+
+def test_a_default_window_does_not_reach_before_1970():
+    window = time_range({"end": "10"}, default_window_ns=HOUR, max_window_ns=HOUR, now_ns=NOW)
+    assert window == TimeRange(0, 10 * NS_PER_S)
+
+
+def test_the_int64_range_edges_are_accepted():
+    assert time_ns("1970-01-01T00:00:00Z", "start", NOW) == 0
+    assert time_ns("2262-04-11T23:47:16.854775807Z", "end", NOW) == 2**63 - 1
+
+
 def test_a_missing_range_is_the_default_window_ending_now_and_too_long_a_range_is_refused():
     assert time_range({}, default_window_ns=HOUR, max_window_ns=24 * HOUR, now_ns=NOW) == TimeRange(NOW - HOUR, NOW)
     assert time_range({"start": "-2h", "end": "-1h"}, default_window_ns=HOUR, max_window_ns=24 * HOUR,

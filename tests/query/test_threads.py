@@ -149,6 +149,7 @@ def test_the_default_window_is_the_last_day(seeded):
 
 @pytest.mark.parametrize(("params", "parameter"), [
     ({"start": "-40d"}, "start"),
+    ({"start": "9999-01-01T00:00:00Z", "end": "9999-01-02T00:00:00Z"}, "end"),
     ({"sort": "turns"}, "sort"),
     ({"has_errors": "yes"}, "has_errors"),
     ({"min_tokens": "-1"}, "min_tokens"),

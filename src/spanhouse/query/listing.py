@@ -22,11 +22,9 @@ from typing import Any
 
 import orjson
 
-from spanhouse.query.params import ParamError, TimeRange, choice, integer, time_range
+from spanhouse.query.params import LATEST_NS, ParamError, TimeRange, choice, integer, time_range
 
 CURSOR_VERSION = 1
-# What ClickHouse's DateTime64(9) holds from the epoch on, and the Int64 parameters carry.
-MAX_NS = 2**63 - 1
 
 
 
@@ -116,9 +114,6 @@ def page(params: Mapping[str, str], kind: str, filters: Mapping[str, Any], *, so
     elif default_window_ns is not None:
         assert max_window_ns is not None
         window = time_range(params, default_window_ns=default_window_ns, max_window_ns=max_window_ns)
-        for name, value in (("start", window.start_ns), ("end", window.end_ns)):
-            if not 0 <= value <= MAX_NS:
-                raise ParamError(name, "must be between 1970 and 2262")
     return Page(sort, order == "desc", limit, window, after, mark, extra)
 
 
@@ -133,7 +128,7 @@ def _decode(token: str, kind: str, mark: str, *, bounded: bool) -> dict[str, Any
         raise ParamError("cursor", "belongs to a search with other filters, sort or order: "
                                    "repeat the first page's parameters with it")
     wanted = ("key", "start", "end") if bounded else ("key",)
-    if (not all(type(cursor.get(name)) is int and -MAX_NS <= cursor[name] <= MAX_NS for name in wanted)
+    if (not all(type(cursor.get(name)) is int and -LATEST_NS <= cursor[name] <= LATEST_NS for name in wanted)
             or not isinstance(cursor.get("id"), str)):
         raise ParamError("cursor", "not a cursor this API returned")
     del cursor["v"], cursor["k"], cursor["f"]

@@ -21,6 +21,8 @@ from datetime import datetime
 from typing import TypeVar
 
 NS_PER_S = 1_000_000_000
+# Times travel to ClickHouse as Int64 nanoseconds (DateTime64(9)): 1970-01-01 to 2262-04-11.
+LATEST_NS = 2**63 - 1
 _RELATIVE = re.compile(r"^-?(\d+)(ns|us|ms|s|m|h|d|w)$")
 _UNIT_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": NS_PER_S, "m": 60 * NS_PER_S, "h": 3600 * NS_PER_S,
             "d": 86_400 * NS_PER_S, "w": 7 * 86_400 * NS_PER_S}
@@ -58,7 +60,14 @@ def duration_ns(value: str, name: str) -> int:
 
 
 def time_ns(value: str, name: str, now_ns: int) -> int:
-    """One point in time, in any of the module's forms, as Unix nanoseconds."""
+    """One point in time, in any of the module's forms, as Unix nanoseconds within the Int64 range."""
+    point = _time_ns(value, name, now_ns)
+    if not 0 <= point <= LATEST_NS:
+        raise ParamError(name, f"must be between 1970-01-01 and 2262-04-11 (nanosecond timestamps), got {value[:40]!r}")
+    return point
+
+
+def _time_ns(value: str, name: str, now_ns: int) -> int:
     text = value.strip()
     if text == "now":
         return now_ns
@@ -87,7 +96,7 @@ def time_range(params: Mapping[str, str], *, default_window_ns: int, max_window_
     """`start`..`end` from the query string; a missing start is `end - default window`, a missing end now."""
     now = time.time_ns() if now_ns is None else now_ns
     end_ns = time_ns(params[end], end, now) if params.get(end) else now
-    start_ns = time_ns(params[start], start, now) if params.get(start) else end_ns - default_window_ns
+    start_ns = time_ns(params[start], start, now) if params.get(start) else max(0, end_ns - default_window_ns)
     if start_ns >= end_ns:
         raise ParamError(start, f"must be before {end}")
     if end_ns - start_ns > max_window_ns:
