@@ -24,12 +24,18 @@ class Overloaded(SpanhouseError):
 
 
 class StoreError(SpanhouseError):
-    """ClickHouse refused or failed a statement. Keeps ClickHouse's error code and name."""
+    """ClickHouse refused or failed a statement. Keeps ClickHouse's error code and name.
 
-    def __init__(self, message: str, code: int | None = None, name: str | None = None) -> None:
+    `public` is what a client may be told: the driver's own text (the message) can hold the store's
+    URL, host, session id and database, which belong in the server's log, not in an answer.
+    """
+
+    def __init__(self, message: str, code: int | None = None, name: str | None = None,
+                 public: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.name = name
+        self.public = public or message
 
 
 class StoreUnavailable(StoreError):

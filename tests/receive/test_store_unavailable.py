@@ -70,6 +70,9 @@ def test_exports_while_the_store_is_down_get_retryable_refusals_and_are_stored_w
     assert health.status_code == 503
     assert health.json()["status"] == "unavailable"
     assert "Connection refused" in health.json()["store"]
+    # what clients read names the failure, not the store's address or the driver's session
+    for told in (status.message, grpc_refusal.value.details(), health.json()["store"]):
+        assert str(clickhouse.port) not in told and "session_id" not in told and "http" not in told, told
 
     clickhouse.start()
     # What OTLP exporters do with those answers: send the same spans again later.

@@ -87,7 +87,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         try:
             rows = await reader.rows("ping", {})
         except StoreError as exc:
-            return JSONResponse({"status": "unavailable", "store": str(exc)}, status_code=503)
+            logger.warning("health check: %s", exc)
+            return JSONResponse({"status": "unavailable", "store": exc.public}, status_code=503)
         if not rows or not next(iter(rows[0].values())):
             return JSONResponse({"status": "unavailable", "store": "schema missing"}, status_code=503)
         return JSONResponse({"status": "ok", "store": "reachable"})
@@ -106,10 +107,12 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         return _auth_answer(exc)
 
     async def store_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StoreError)
         if isinstance(exc, StoreUnavailable):
-            return error(503, "store_unavailable", str(exc))
+            logger.warning("query failed, store unavailable: %s", exc)
+            return error(503, "store_unavailable", exc.public)
         logger.error("query failed: %s", exc)
-        return error(500, "store_error", str(exc))
+        return error(500, "store_error", exc.public)
 
     described = openapi.document(
         (metrics.OPENAPI, costs.OPENAPI, jaeger.OPENAPI, search.OPENAPI, threads.OPENAPI,

@@ -104,10 +104,11 @@ def _answering(errors: Callable[[int, str], Response], handler: Handler) -> Hand
         except NotFound as exc:
             return errors(404, str(exc))
         except StoreUnavailable as exc:
-            return errors(503, str(exc))
+            logger.warning("jaeger query failed, store unavailable: %s", exc)
+            return errors(503, exc.public)
         except StoreError as exc:
             logger.error("jaeger query failed: %s", exc)
-            return errors(500, str(exc))
+            return errors(500, exc.public)
     return endpoint
 
 

@@ -139,9 +139,8 @@ def _store_error(exc: StoreError) -> Response:
     """
     if exc.code is None:
         status, code = (503, "store_unavailable") if isinstance(exc, StoreUnavailable) else (500, "store_error")
-        if status == 500:
-            logger.error("ad-hoc SQL failed: %s", exc)
-        return _error(status, code, str(exc))
+        logger.log(logging.ERROR if status == 500 else logging.WARNING, "ad-hoc SQL failed: %s", exc)
+        return _error(status, code, exc.public)
     if exc.code in TIMEOUT_CODES:
         status, code = 504, "query_timeout"
     elif exc.code in UNAVAILABLE_CODES:

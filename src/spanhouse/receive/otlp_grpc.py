@@ -63,10 +63,11 @@ def service_handler(signal: Signal, ingest: Ingest, tenant_of: TenantResolver) -
         except StoreUnavailable as exc:
             logger.warning("export failed, store unavailable: %s", exc)
             code = grpc.StatusCode.UNAVAILABLE
-            await context.abort(code, str(exc), trailing_metadata=retry_metadata(code, str(exc), STORE_RETRY_AFTER_S))
+            await context.abort(code, exc.public,
+                                trailing_metadata=retry_metadata(code, exc.public, STORE_RETRY_AFTER_S))
         except StoreError as exc:
             logger.error("export failed: %s", exc)
-            await context.abort(grpc.StatusCode.INTERNAL, str(exc))
+            await context.abort(grpc.StatusCode.INTERNAL, exc.public)
         serialized: bytes = export_response(signal, outcome).SerializeToString()
         return serialized
 

@@ -124,10 +124,10 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             return _status(_RESOURCE_EXHAUSTED, str(exc), encoding, 429, {"Retry-After": retry})
         except StoreUnavailable as exc:
             logger.warning("export failed, store unavailable: %s", exc)
-            return _status(_UNAVAILABLE, str(exc), encoding, 503, {"Retry-After": str(STORE_RETRY_AFTER_S)})
+            return _status(_UNAVAILABLE, exc.public, encoding, 503, {"Retry-After": str(STORE_RETRY_AFTER_S)})
         except StoreError as exc:
             logger.error("export failed: %s", exc)
-            return _status(_INTERNAL, str(exc), encoding, 500)
+            return _status(_INTERNAL, exc.public, encoding, 500)
         response = export_response(signal, outcome)
         if encoding == "protobuf":
             return Response(response.SerializeToString(), media_type=_CONTENT_TYPE["protobuf"])

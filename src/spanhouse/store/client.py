@@ -8,6 +8,7 @@ either way, so the rest of spanhouse never asks which one it has.
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -36,6 +37,10 @@ RETRYABLE_CODES = frozenset(
         425,  # SYSTEM_ERROR
     }
 )
+
+
+# The OS's words for a socket failure inside a driver message: "[Errno 111] Connection refused".
+_ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] ([A-Za-z ,-]{1,80})")
 
 
 def resolve_dsn(dsn: str) -> str:
@@ -79,8 +84,19 @@ def map_error(exc: BaseException, doing: str) -> StoreError:
     code = getattr(exc, "code", None)
     name = getattr(exc, "name", None)
     message = f"cannot {doing}: {exc}"
+    public = f"cannot {doing}: " + _what_failed(exc, code, name)
     if isinstance(exc, OperationalError) or (code in RETRYABLE_CODES) or isinstance(exc, OSError):
-        return StoreUnavailable(message, code=code, name=name)
+        return StoreUnavailable(message, code=code, name=name, public=public)
     if isinstance(exc, ClickHouseError):
-        return StoreError(message, code=code, name=name)
-    return StoreError(message)
+        return StoreError(message, code=code, name=name, public=public)
+    return StoreError(message, public=public)
+
+
+def _what_failed(exc: BaseException, code: int | None, name: str | None) -> str:
+    """The failure without the driver's text, which names the store's URL and session."""
+    if code is not None:
+        return f"ClickHouse error {code}" + (f" ({name})" if name else "")
+    if isinstance(exc, OperationalError | OSError):
+        errno = _ERRNO_TEXT.search(str(exc))
+        return "ClickHouse did not answer (" + (errno.group(1).strip() if errno else "see the server log") + ")"
+    return f"{type(exc).__name__} (see the server log)"
