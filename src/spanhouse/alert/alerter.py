@@ -116,9 +116,12 @@ class Alerter:
             if alert is None:
                 break
             try:
-                self._write([self._deliver(alert)])
-            except Exception:
+                row = self._deliver(alert)
+            except Exception as exc:  # a loop boundary: the next alert is still delivered
                 logger.exception("alert route %s: delivering failed", alert.route.name)
+                row = self._row(alert, FAILED, detail=f"not sent: {type(exc).__name__} in spanhouse (see its log)")
+            try:
+                self._write([row])
             finally:
                 self._done()
         left: list[Delivery] = []
