@@ -1,8 +1,8 @@
 """Composition root: one lifespan wires store -> writer -> receivers -> APIs, and unwinds them in reverse.
 
-Start-up order: store (database + migrations) -> writer -> OTLP/gRPC -> OTLP/HTTP -> query API ->
-anomaly detector. Shutdown runs the exit stack backwards: the detector stops, the listeners stop
-taking requests, then the
+Start-up order: store (database + migrations) -> writer -> alerter -> OTLP/gRPC -> OTLP/HTTP ->
+query API -> anomaly detector. Shutdown runs the exit stack backwards: the detector stops, the
+listeners stop taking requests, the alerter stops (no retry outlives it), then the
 writer drains whatever was accepted, then the clients close.
 """
 
@@ -25,6 +25,9 @@ from clickhouse_connect.driver.client import Client
 from starlette.requests import Request
 from starlette.types import ASGIApp
 
+from spanhouse.alert.alerter import Alerter
+from spanhouse.alert.deliveries import DeliveryLog
+from spanhouse.alert.routes import load_routes
 from spanhouse.auth import KeyRing, credentials
 from spanhouse.decode.logs import LOG_COLUMNS
 from spanhouse.decode.traces import OTLP_COLUMNS
@@ -200,6 +203,7 @@ def _warn_if_open(bind: str) -> None:
 async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     """Run spanhouse until the context exits; yields the ports it bound."""
     keys = KeyRing.load(settings.api_keys_file, settings.default_tenant)
+    alert_routes = load_routes(settings.alert_routes_file or None)  # a bad routes file stops the start here
     if keys.open:
         _warn_if_open(settings.bind)
     else:
@@ -263,9 +267,14 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         stack.callback(anomaly_client.close)
         anomaly_store = AnomalyStore(anomaly_client)
 
+        # Alerting before the detector that feeds it and the API that tests it, so it stops after both.
+        alert_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stack.callback(alert_client.close)
+        alerter = stack.enter_context(Alerter(alert_routes, DeliveryLog(alert_client)))
+
         query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
                                    require_admin=require_admin, retention=retention(settings),
-                                   anomaly_store=anomaly_store)
+                                   anomaly_store=anomaly_store, alerter=alerter)
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),
@@ -277,7 +286,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         detect_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(detect_client.close)
         stack.enter_context(Scheduler(detect_client, anomaly_store, load_rules(settings.detect_rules_file or None),
-                                      settings.detect_interval_s))
+                                      settings.detect_interval_s, on_changes=alerter.notify))
         yield BoundPorts(settings.bind, grpc_port, http_port, api_port)
         logger.info("shutting down: draining %d queued spans, %d queued log records",
                     writers["traces"].queued_spans, writers["logs"].queued_spans)

@@ -138,6 +138,13 @@ class Settings:
         "TOML file of detection rules and cost budgets that replace, add to or disable the shipped ones "
         "(src/spanhouse/detect/rules.toml); see README 'Anomalies and alerts'. Empty: the shipped rules.",
     )
+    alert_routes_file: str = _setting(
+        "",
+        "TOML file of alert routes: which anomalies (types, severities, tenants, events) go to which webhook, "
+        "generic JSON or Slack, with cooldown, hourly cap and retries; checked at start. See README 'Anomalies and "
+        "alerts'. It holds webhook URLs and headers, which are secrets: keep it readable by spanhouse only. Empty: "
+        "no alerts are sent.",
+    )
     log_level: str = _setting("INFO", "Python logging level.")
 
     @classmethod

@@ -12,6 +12,7 @@ Routes:
   GET /api/v1/metrics/timeseries  a rollup measure per minute / hour / day, grouped and filtered
   GET /api/v1/metrics/agents      per outer agent: turns, threads, calls, tokens, cost, errors, turn duration
   GET /api/v1/costs               cost and tokens per model, agent, user, tenant or day; unpriced models (`costs.py`)
+  GET /api/v1/alerts/deliveries   what became of every alert; POST /api/v1/alerts/test a test message (`alerts.py`)
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
 `"clickhouse": {"code": ..., "name": ...}`.
@@ -32,10 +33,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from spanhouse.alert.alerter import Alerter
 from spanhouse.auth import AuthError
 from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.errors import StoreError, StoreUnavailable
-from spanhouse.query import anomalies, costs, jaeger, metrics, openapi, search, sql_api, threads
+from spanhouse.query import alerts, anomalies, costs, jaeger, metrics, openapi, search, sql_api, threads
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
@@ -60,7 +62,7 @@ def error(status: int, code: str, message: str, **details: object) -> JSONRespon
 
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
                require_admin: AdminCheck = no_auth, retention: Retention | None = None,
-               anomaly_store: AnomalyStore | None = None) -> Starlette:
+               anomaly_store: AnomalyStore | None = None, alerter: Alerter | None = None) -> Starlette:
     """The query API.
 
     Args:
@@ -69,6 +71,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         sql: runs ad-hoc SQL; without it POST /api/v1/sql is not served.
         require_admin: raises HTTPException unless the request may run ad-hoc SQL (which sees every tenant).
         anomaly_store: changes anomalies' status; without it the anomaly routes are not served.
+        alerter: sends test messages; without it the alert routes are not served.
     """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
@@ -116,7 +119,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
 
     described = openapi.document(
         (metrics.OPENAPI, costs.OPENAPI, jaeger.OPENAPI, search.OPENAPI, threads.OPENAPI,
-         *((anomalies.OPENAPI,) if anomaly_store is not None else ())))
+         *((anomalies.OPENAPI,) if anomaly_store is not None else ()),
+         *((alerts.OPENAPI,) if alerter is not None else ())))
     schema = orjson.dumps(described)
 
     async def openapi_json(request: Request) -> Response:
@@ -132,6 +136,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             *metrics.routes(reader, tenant_of, retention=retention),
             *costs.routes(reader, tenant_of, retention=retention),
             *(anomalies.routes(reader, tenant_of, anomaly_store) if anomaly_store is not None else []),
+            *(alerts.routes(reader, tenant_of, require_admin, alerter) if alerter is not None else []),
             *jaeger.routes(reader, tenant_of),
             *([Route("/api/v1/sql", sql_api.endpoint(sql, require_admin), methods=["POST"])]
               if sql is not None else []),
