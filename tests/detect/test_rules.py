@@ -16,6 +16,12 @@ def test_the_shipped_rules_cover_every_detector_and_are_enabled():
     assert rules.budgets == ()
 
 
+def test_the_shipped_latency_rule_is_day_of_week_aware_over_four_weeks():
+    [rule] = [rule for rule in load_rules().rules if rule.name == "latency_regression"]
+    assert (rule.baseline_s, rule.weekday_min_baseline, rule.min_samples) == (28 * 86_400, 2, 20)
+    assert {r.name for r in load_rules().rules if r.weekday_min_baseline} == {"latency_regression"}
+
+
 def test_a_rules_file_overrides_by_name_adds_disables_and_holds_budgets(tmp_path):
     path = tmp_path / "rules.toml"
     path.write_text('[[rules]]\nname = "error_rate"\nthreshold = 0.2\nwindow = "10m"\n'
@@ -38,6 +44,10 @@ def test_a_rules_file_overrides_by_name_adds_disables_and_holds_budgets(tmp_path
     ('[[rules]]\nname = "error_rate"\nwindow = "soon"\n', "rule error_rate: window: expected a duration"),
     ('[[rules]]\nname = "error_rate"\nthreshhold = 1\n', "rule error_rate: unknown keys threshhold"),
     ('[[budgets]]\nname = "b"\nperiod = "weekly"\nlimit_usd = 1\n', "budget b: period must be daily or monthly"),
+    ('[[rules]]\nname = "error_rate"\nweekday_min_baseline = 2\n',
+     "rule error_rate: weekday_min_baseline is a count of hours, for the rules of type latency_regression"),
+    ('[[rules]]\nname = "latency_regression"\nbaseline = "14d"\nweekday_min_baseline = 3\n',
+     "rule latency_regression: weekday_min_baseline = 3 needs a baseline of at least 21d"),
 ])
 def test_a_bad_rule_is_refused_naming_it(tmp_path, text, message):
     path = tmp_path / "rules.toml"

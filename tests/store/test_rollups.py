@@ -1,12 +1,14 @@
 """The rollups (thread_activity, daily / hourly / minute metrics) equal the same numbers computed
 from the raw spans with plain SQL: for a varied workload, after late-arriving roots, after
-OPTIMIZE ... FINAL and after reopening the store."""
+OPTIMIZE ... FINAL and after reopening the store. The hourly and minute metrics have a tool
+dimension (tool_name, set on TOOL spans only)."""
 
 from __future__ import annotations
 
 import asyncio
 import math
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,10 +17,12 @@ from spanhouse.app import INSERT_COLUMNS, normalisation, open_store
 from spanhouse.receive.ingest import Ingest
 from spanhouse.receive.pools import ThreadEncodePool
 from spanhouse.settings import Settings
+from spanhouse.store import migrations
+from spanhouse.store.client import connect
 from spanhouse.store.dedup import SpanDedup
 from spanhouse.store.native import TableLayout
 from spanhouse.store.writer import BatchWriter
-from tests.workload import workload
+from tests.workload import TOOLS, workload
 
 Rows = list[tuple[Any, ...]]
 
@@ -52,27 +56,29 @@ SELECT tenant, thread_id, first_seen, last_seen, traces, spans, llm_calls, tool_
 FROM thread_activity ORDER BY 1, 2
 """
 
-BUCKETS = {"daily_metrics": ("day", "toDate(Timestamp, 'UTC')"),
-           "hourly_metrics": ("hour", "toStartOfHour(Timestamp, 'UTC')"),
-           "minute_metrics": ("minute", "toStartOfMinute(Timestamp, 'UTC')")}
+# view -> (its time column, that bucket over raw spans, whether it has the tool dimension)
+BUCKETS = {"daily_metrics": ("day", "toDate(Timestamp, 'UTC')", False),
+           "hourly_metrics": ("hour", "toStartOfHour(Timestamp, 'UTC')", True),
+           "minute_metrics": ("minute", "toStartOfMinute(Timestamp, 'UTC')", True)}
+RAW_TOOL = "if(Category = 'TOOL', ToolName, '')"  # non-tool spans never split by a tool they may name
 
 RAW_METRICS = """
 SELECT Tenant, {bucket}, ServiceName, AgentName, if(RequestModel != '', RequestModel, ResponseModel), Category,
-       count(), uniqIf(ThreadId, ThreadId != ''), uniqIf(UserId, UserId != ''),
+       {tool}, count(), uniqIf(ThreadId, ThreadId != ''), uniqIf(UserId, UserId != ''),
        sum(ifNull(InputTokens, 0)), sum(ifNull(OutputTokens, 0)), sum(ifNull(CacheReadTokens, 0)),
        sum(ifNull(TotalTokens, 0)), sum(ifNull(TotalCost, 0)),
        countIf(TotalCost IS NULL AND (InputTokens IS NOT NULL OR OutputTokens IS NOT NULL)),
        avg(Duration) / 1e6, quantilesBFloat16(0.5, 0.95, 0.99)(Duration / 1e6),
        countIf(StatusCode = 'Error'), countIf(StatusCode = 'Error') / count()
 FROM otel_traces
-GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 
 VIEW_METRICS = """
-SELECT tenant, {column}, service_name, agent_name, model, category, spans, unique_threads, unique_users,
+SELECT tenant, {column}, service_name, agent_name, model, category, {tool}, spans, unique_threads, unique_users,
        input_tokens, output_tokens, cache_read_tokens, total_tokens, total_cost, unpriced_spans,
        avg_duration_ms, [p50_duration_ms, p95_duration_ms, p99_duration_ms], error_count, error_rate
-FROM {view} ORDER BY 1, 2, 3, 4, 5, 6
+FROM {view} ORDER BY 1, 2, 3, 4, 5, 6, 7
 """
 
 
@@ -116,10 +122,13 @@ def assert_rollups_match_raw(query: Callable[..., Rows]) -> None:
     threads = query(VIEW_THREADS)
     assert len(threads) > 40
     assert_same(query(RAW_THREADS), threads, "thread_activity")
-    for view, (column, bucket) in BUCKETS.items():
-        rows = query(VIEW_METRICS.format(view=view, column=column))
+    for view, (column, bucket, by_tool) in BUCKETS.items():
+        rows = query(VIEW_METRICS.format(view=view, column=column, tool="tool_name" if by_tool else "''"))
         assert len(rows) > 100, view
-        assert_same(query(RAW_METRICS.format(bucket=bucket)), rows, view)
+        assert_same(query(RAW_METRICS.format(bucket=bucket, tool=RAW_TOOL if by_tool else "''")), rows, view)
+        if by_tool:
+            assert {row[6] for row in rows if row[5] == "TOOL"} == set(TOOLS), view
+            assert {row[6] for row in rows if row[5] != "TOOL"} == {""}, view
 
 
 def test_every_rollup_row_equals_the_raw_spans_aggregated_with_plain_sql(ingest, query):
@@ -152,3 +161,35 @@ def test_rollups_stay_exact_after_optimize_final_and_reopening_the_store(ingest,
 
     open_store(settings).close()  # what a restart does to the schema: nothing changes, nothing is lost
     assert_rollups_match_raw(query)
+
+
+UPGRADE_COLUMNS = ["Tenant", "Timestamp", "TraceId", "SpanId", "Category", "ToolName", "AgentName", "StatusCode",
+                   "Duration"]
+TOOL_DIMENSION = ("0034_minute_metrics_rollup_tool_name.sql", "0035_minute_metrics_rollup_mv_tool_name.sql",
+                  "0036_minute_metrics_tool_name.sql", "0037_hourly_metrics_rollup_tool_name.sql",
+                  "0038_hourly_metrics_rollup_mv_tool_name.sql", "0039_hourly_metrics_tool_name.sql")
+
+
+def test_a_store_upgraded_to_the_tool_dimension_keeps_its_rows_under_no_tool_and_splits_new_tool_spans(settings):
+    bootstrap = connect(settings.clickhouse_dsn)
+    migrations.create_database(bootstrap, settings.clickhouse_database)
+    bootstrap.close()
+    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    migrations.migrate(client, [m for m in migrations.load_migrations() if m.name < TOOL_DIMENSION[0]])
+    at = datetime.now(UTC).replace(minute=10, second=0, microsecond=0) - timedelta(hours=1)
+
+    def spans(prefix: str) -> list[list[Any]]:
+        # a failed tool call, and an LLM call naming the tool it asked for (it must not split by it)
+        return [["default", at, "t1", f"{prefix}1", "TOOL", "search", "agent-a", "Error", 10**6],
+                ["default", at, "t1", f"{prefix}2", "LLM", "search", "agent-a", "Unset", 10**6]]
+
+    client.insert("otel_traces", spans("a"), column_names=UPGRADE_COLUMNS)
+    assert [name for name in migrations.migrate(client) if name in TOOL_DIMENSION] == list(TOOL_DIMENSION)
+    client.insert("otel_traces", spans("b"), column_names=UPGRADE_COLUMNS)
+
+    for view in ("minute_metrics", "hourly_metrics"):
+        rows = client.query(f"SELECT category, tool_name, spans, error_count FROM {view} ORDER BY ALL").result_rows
+        assert rows == [("LLM", "", 2, 0), ("TOOL", "", 1, 1), ("TOOL", "search", 1, 1)], view
+    assert client.query("SELECT category, spans, error_count FROM daily_metrics ORDER BY ALL").result_rows == [
+        ("LLM", 2, 0), ("TOOL", 2, 2)]
+    client.close()

@@ -2,9 +2,11 @@
 
 Every detector query (sql/*.sql) answers the same columns, one row per scope: tenant,
 agent_name, model, tool_name, thread_id, trace_id, observed, samples, mean, std, previous,
-baseline_points, evidence_threads, evidence_traces. So the methods (rules.judge) apply to every
-rule alike. Detection is a pure function of the stored data and `now`: a backfill or a test
-passes the time it wants.
+baseline_points, evidence_threads, evidence_traces (hourly_metric.sql adds baseline_kind). So the
+methods (rules.judge) apply to every rule alike. Findings of the rules over the rollups get their
+evidence from the raw spans afterwards (evidence.py), once per rule run and only when they exist.
+Detection is a pure function of the stored data and `now`: a backfill or a test passes the time
+it wants.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from clickhouse_connect.driver.client import Client
 
 from spanhouse.detect import sql
+from spanhouse.detect.evidence import with_evidence
 from spanhouse.detect.lifecycle import Finding, utc
 from spanhouse.detect.rules import Budget, Rule, RuleSet, judge
 from spanhouse.store.client import map_error
@@ -53,13 +56,16 @@ def run_rule(client: Client, rule: Rule, now: datetime) -> list[Finding]:
     """What one rule finds at `now`."""
     now = utc(now)
     name, fixed, _hourly = QUERIES[rule.type]
-    parameters = {"now": now, "window_s": rule.window_s, "baseline_s": rule.baseline_s, **fixed}
+    parameters = {"now": now, "window_s": rule.window_s, "baseline_s": rule.baseline_s,
+                  "weekday_min": rule.weekday_min_baseline, "min_samples": rule.min_samples, **fixed}
     if rule.type == "runaway_loop":
         parameters["min_calls"] = max(1, int(rule.threshold))
     start, end = window_of(rule, now)
     findings = []
     for row in _rows(client, name, parameters):
-        if row["samples"] < rule.min_samples or row["baseline_points"] < rule.min_baseline:
+        # a weekday baseline has its own minimum (weekday_min_baseline, checked by the query)
+        min_baseline = rule.weekday_min_baseline if row.get("baseline_kind") == "weekday_hour" else rule.min_baseline
+        if row["samples"] < rule.min_samples or row["baseline_points"] < min_baseline:
             continue
         verdict = judge(rule.method, rule.direction, rule.threshold, float(row["observed"]), float(row["mean"]),
                         float(row["std"]), float(row["previous"]))
@@ -83,14 +89,15 @@ def run_rule(client: Client, rule: Rule, now: datetime) -> list[Finding]:
             thread_id=row["thread_id"], trace_id=row["trace_id"],
             evidence_thread_ids=tuple(row["evidence_threads"]), evidence_trace_ids=tuple(row["evidence_traces"]),
         ))
-    return findings
+    return with_evidence(client, rule.type, findings, start, end)
 
 
 def _summary(rule: Rule, row: Mapping[str, Any], expected: float) -> str:
     where = " ".join(f"{label} {row[key]}" for label, key in (("agent", "agent_name"), ("model", "model"),
                                                              ("tool", "tool_name"), ("thread", "thread_id"),
                                                              ("trace", "trace_id")) if row[key])
-    return f"{rule.type.replace('_', ' ')}: {rule.metric} {row['observed']:.4g} (expected {expected:.4g}) " \
+    baseline = " on this weekday" if row.get("baseline_kind") == "weekday_hour" else ""
+    return f"{rule.type.replace('_', ' ')}: {rule.metric} {row['observed']:.4g} (expected {expected:.4g}{baseline}) " \
            f"for {where or 'the tenant'}"
 
 

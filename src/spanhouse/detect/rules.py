@@ -8,6 +8,9 @@ observed value with its baseline (mean, standard deviation, previous window):
   ratio           observed / mean past `threshold`                   deviation = ratio
   rate_of_change  (observed - previous) / previous past `threshold`  deviation = relative change
 "Past" is above, or below for `direction = "below"` (a traffic drop).
+Rules over the last hour (latency_regression, cost_spike, traffic_drop) take as baseline the same
+hour of every day of the baseline window, or, with `weekday_min_baseline = n` and at least n such
+hours on the same weekday (each with `min_samples` observations), those hours only.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from spanhouse.query.params import NS_PER_S, ParamError, duration_ns
 
 TYPES = ("error_rate", "latency_regression", "cost_spike", "traffic_drop", "token_spike", "slow_thread",
          "runaway_loop")
+HOURLY_TYPES = ("latency_regression", "cost_spike", "traffic_drop")
+WEEK_S = 7 * 86_400
 METHODS = ("threshold", "zscore", "ratio", "rate_of_change")
 SEVERITIES = ("info", "warning", "critical")
 
@@ -40,6 +45,7 @@ class Rule:
     direction: str = "above"
     min_samples: int = 0
     min_baseline: int = 0
+    weekday_min_baseline: int = 0  # same-weekday hours needed to judge against them alone; 0 = never
     significance: float | None = None
     critical_threshold: float | None = None
     auto_resolve: bool = True
@@ -154,6 +160,13 @@ def _rule(raw: dict[str, Any]) -> Rule:
             raise ConfigError(f"rule {name}: {label} must be one of {', '.join(allowed)}, got {value!r}")
     if rule.window_s <= 0 or rule.baseline_s <= rule.window_s:
         raise ConfigError(f"rule {name}: window must be positive and shorter than baseline")
+    if rule.weekday_min_baseline < 0 or (rule.weekday_min_baseline and rule.type not in HOURLY_TYPES):
+        raise ConfigError(f"rule {name}: weekday_min_baseline is a count of hours, for the rules of type "
+                          f"{', '.join(HOURLY_TYPES)} only")
+    if rule.baseline_s < rule.weekday_min_baseline * WEEK_S:
+        # each same-weekday hour is a week apart: a shorter baseline could never hold enough of them
+        raise ConfigError(f"rule {name}: weekday_min_baseline = {rule.weekday_min_baseline} needs a baseline of "
+                          f"at least {rule.weekday_min_baseline * 7}d")
     return rule
 
 

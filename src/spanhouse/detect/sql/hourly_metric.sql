@@ -3,6 +3,10 @@
 -- before (for rate of change). {metric:String} picks the metric: p95_latency_ms (LLM spans),
 -- cost_usd, or calls (spans of the agent). Agents absent from the observed hour count as 0,
 -- which is what a traffic drop looks like.
+-- Day of week: when the baseline holds at least {weekday_min:UInt32} (> 0) hours on the same
+-- weekday and hour as the observed one, each with at least {min_samples:UInt32} spans, those
+-- hours alone are the baseline (so a weekend that always differs from the week does not look
+-- like an anomaly); otherwise every day's same hour is. `baseline_kind` says which was used.
 WITH
     toStartOfHour(toDateTime({now:DateTime64(3, 'UTC')}, 'UTC')) AS t_end,
     t_end - INTERVAL 1 HOUR AS t_start,
@@ -11,11 +15,14 @@ WITH
 SELECT
     tenant, agent_name, model, '' AS tool_name, '' AS thread_id, '' AS trace_id,
     sumIf(value, hour = t_start) AS observed,
-    toUInt64(if({metric:String} = 'calls', avgIf(value, hour < t_previous), sumIf(spans, hour = t_start))) AS samples,
-    avgIf(value, hour < t_previous) AS mean,
-    stddevPopIf(value, hour < t_previous) AS std,
+    countIf(is_weekday) AS weekday_points,
+    {weekday_min:UInt32} > 0 AND weekday_points >= {weekday_min:UInt32} AS by_weekday,
+    if(by_weekday, 'weekday_hour', 'hour_of_day') AS baseline_kind,
+    if(by_weekday, avgIf(value, is_weekday), avgIf(value, is_base)) AS mean,
+    if(by_weekday, stddevPopIf(value, is_weekday), stddevPopIf(value, is_base)) AS std,
+    toUInt64(if({metric:String} = 'calls', mean, sumIf(spans, hour = t_start))) AS samples,
     sumIf(value, hour = t_previous) AS previous,
-    countIf(hour < t_previous) AS baseline_points,
+    if(by_weekday, weekday_points, countIf(is_base)) AS baseline_points,
     CAST([] AS Array(String)) AS evidence_threads,
     CAST([] AS Array(String)) AS evidence_traces
 FROM
@@ -26,7 +33,9 @@ FROM
         sum(r.span_count) AS spans,
         multiIf({metric:String} = 'p95_latency_ms', quantilesBFloat16Merge(0.5, 0.95, 0.99)(r.duration_ms_quantiles)[2],
                 {metric:String} = 'cost_usd', sum(r.cost_sum),
-                toFloat64(sum(r.span_count))) AS value
+                toFloat64(sum(r.span_count))) AS value,
+        r.hour < t_previous AS is_base,
+        is_base AND toDayOfWeek(r.hour) = toDayOfWeek(t_start) AND spans >= {min_samples:UInt32} AS is_weekday
     FROM hourly_metrics_rollup AS r
     WHERE (r.hour IN (t_start, t_previous) OR (r.hour >= b_start AND r.hour < t_previous AND toHour(r.hour) = toHour(t_start)))
       AND r.agent_name != ''
