@@ -18,8 +18,9 @@ Roll-up rule: token and cost columns count only the span's own model call. A spa
 sums its children's (category AGENT or CHAIN, e.g. Vercel `ai.generateText` and ai@7 / OTel util
 `invoke_agent`; a convention's explicit roll-up marker such as Pydantic AI's
 `gen_ai.aggregated_usage.*`; a `fetch_response` operation, which re-reads an earlier response)
-gets NULL tokens and cost; its raw attributes stay in SpanAttributes. An LLM span nested in an
-LLM span for one call (LlamaIndex) can only be told apart with the trace: left to trace-level code.
+gets NULL tokens and cost; its raw attributes stay in SpanAttributes. A model-call span whose
+child in the same request is a model call with usage (LlamaIndex, ai@7 `embeddings` > `embeddings`)
+is rolled up after the pass (nesting.py, which also says how requests apart are handled).
 Thread, user and agent resolution across the spans of a trace is likewise trace-level, not here.
 Errors: on an AI span that failed (status Error, an `error.type`, or Langfuse level ERROR),
 ErrorMessage is the last `exception` event's `exception.message`, else the status message
@@ -49,6 +50,7 @@ from spanhouse.normalise.fields import (
     TOKEN_FIELDS,
     Fields,
 )
+from spanhouse.normalise.nesting import carries_usage, roll_up_nested
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.span_content import redact_span, remove_content, render_fields
 from spanhouse.normalise.table import Event, SpanView
@@ -218,6 +220,7 @@ def normalise_batch(
     span = SpanView({}, frozenset(), content=capture)
     target = targets.get
     content_fields = CONTENT_FIELDS
+    calls: list[int] = []  # model calls carrying usage, for roll_up_nested
     for index in range(start, len(attrs_column)):
         attrs = attrs_column[index]
         keys = known.intersection(attrs)
@@ -230,10 +233,11 @@ def normalise_batch(
             continue
         # plan.keys is the first equal key set seen: the tables' caches then match it by identity
         span.attrs, span.keys, span.name, span.scope = attrs, plan.keys, names[index], scopes[index]
+        span.start_ns = starts[index]
         here = event_names[index]
         if here:
             span.events = tuple(zip(here, event_attrs[index], strict=False))
-            span.event_times, span.start_ns = event_times[index], starts[index]
+            span.event_times = event_times[index]
         else:
             span.events = ()
         if capture and redact and (plan.content_keys or plan.content_prefixes or here):
@@ -245,6 +249,8 @@ def normalise_batch(
         derive(fields, span, statuses[index], status_messages[index])
         if prices is not None:
             price_call(fields, prices)
+        if carries_usage(fields):
+            calls.append(index)
         if capture:
             if not content_fields.isdisjoint(fields):
                 render_fields(fields, max_bytes, blobs)
@@ -262,4 +268,5 @@ def normalise_batch(
             output = target(field)
             if output is not None:
                 output[index] = value
+    roll_up_nested(columns, calls)
     return batch
