@@ -151,3 +151,8 @@ def test_completions_api_prompts_and_choices():
 def test_unknown_kind_gives_no_category_and_session_alone_does_not_match():
     assert openinference.extract(view({"openinference.span.kind": "UNKNOWN"})) == {}
     assert openinference.extract(view({"session.id": "s", "user.id": "u", "input.value": "x"})) is None
+
+
+def test_tag_tags_fill_tags():
+    assert openinference.extract(view({"openinference.span.kind": "CHAIN",
+                                       "tag.tags": '["beta", "eu"]'}))["tags"] == ("beta", "eu")

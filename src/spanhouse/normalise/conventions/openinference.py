@@ -90,6 +90,7 @@ TABLE = Table((
     Row(AGENT_NAME, "agent_name", values.text, "else the span name on AGENT spans", marker=False),
     Row(TOOL_NAME, "tool_name", values.text, "else the span name on TOOL spans", marker=False),
     Row(TOOL_ID, "tool_call_id", values.text, marker=False),
+    Row("tag.tags", "tags", values.tags, "list of strings", marker=False),
     Row(FINISH_REASON, "finish_reasons", None, "single string"),
     Row(METADATA, "thread_id", None, "JSON; session_id / thread_id / conversation_id, user_id, lc_agent_name, "
         "ls_provider fill thread_id, user_id, agent_name, provider when still empty", marker=False),
