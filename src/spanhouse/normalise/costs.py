@@ -12,7 +12,7 @@ when computed here.
 from __future__ import annotations
 
 from spanhouse.normalise.fields import Fields
-from spanhouse.normalise.pricing import PriceTable, cost
+from spanhouse.normalise.pricing import PER_TOKENS, PriceTable, cost
 
 
 def price_call(fields: Fields, prices: PriceTable) -> None:
@@ -31,9 +31,18 @@ def price_call(fields: Fields, prices: PriceTable) -> None:
                 break
     if price is None:
         return
-    input_cost, output_cost, total_cost = cost(
-        price, inputs, outputs, fields.get("cache_read_tokens"), fields.get("cache_write_tokens"),
-        cache_included_in_input=True, reasoning_tokens=fields.get("reasoning_tokens"),
-    )
+    cache_read, cache_write, reasoning = (fields.get("cache_read_tokens"), fields.get("cache_write_tokens"),
+                                          fields.get("reasoning_tokens"))
+    if (price.long_context is None and not cache_read and not cache_write
+            and (not reasoning or price.reasoning is None)):
+        # the usual call, computed here as `cost` would (same float operations, a third of the time)
+        input_cost = None if inputs is None else inputs * price.input / PER_TOKENS
+        output_cost = None if outputs is None else outputs * price.output / PER_TOKENS
+        total_cost = (input_cost or 0.0) + (output_cost or 0.0)
+    else:
+        input_cost, output_cost, total_cost = cost(
+            price, inputs, outputs, cache_read, cache_write, cache_included_in_input=True,
+            reasoning_tokens=reasoning,
+        )
     fields["input_cost"], fields["output_cost"], fields["total_cost"] = input_cost, output_cost, total_cost
     fields["cost_source"] = f"price:{price.model}"

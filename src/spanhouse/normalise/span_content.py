@@ -14,6 +14,7 @@ from spanhouse.normalise.content import ContentPolicy, clip, render_messages
 from spanhouse.normalise.content_store import store_messages
 from spanhouse.normalise.events import CONTENT_EVENTS, NON_CONTENT_KEYS
 from spanhouse.normalise.fields import MESSAGE_FIELDS, TEXT_CONTENT_FIELDS, Fields
+from spanhouse.normalise.messages import Rendered
 from spanhouse.normalise.table import Event
 
 HASH_FIELDS = {"input_messages": "input_message_hashes", "output_messages": "output_message_hashes"}
@@ -63,20 +64,26 @@ def remove_content(attrs: dict[str, str], types: dict[str, str], keys: Sequence[
                 del event[key]  # type: ignore[attr-defined]
 
 
-def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None = None) -> None:
+def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None = None,
+                  sent: dict[str, list[int]] | None = None) -> None:
     """Canonical content fields as stored: text fields clipped; message lists (or canonical JSON
     text) capped as a whole into the row, or, given `blobs`, message by message into `blobs`
-    with the row keeping their hashes (content_store.py)."""
+    with the row keeping their hashes (content_store.py; `sent` as `store_messages` says)."""
     if blobs is not None:
         for field, hashes in HASH_FIELDS.items():
             found = fields.pop(field, None)
             if found:
-                fields[hashes] = store_messages(found, max_bytes, blobs)
+                fields[hashes] = store_messages(found, max_bytes, blobs, sent)
     for field in MESSAGE_FIELDS:
         found = fields.get(field)
         if found is None:
             continue
-        if isinstance(found, str):  # already canonical JSON (messages.parse_rendered)
+        if isinstance(found, Rendered):  # already canonical JSON (messages.parse_rendered)
+            if len(found) * 4 > max_bytes and len(found.encode("utf-8", "surrogatepass")) > max_bytes:
+                fields[field] = render_messages(found.messages, max_bytes)
+            else:
+                fields[field] = str(found)  # a plain str: the Rendered extras stay here
+        elif isinstance(found, str):
             if len(found) * 4 > max_bytes and len(found.encode("utf-8", "surrogatepass")) > max_bytes:
                 fields[field] = render_messages(orjson.loads(found), max_bytes)
         else:

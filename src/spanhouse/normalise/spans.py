@@ -252,10 +252,11 @@ def normalise_batch(
         if carries_usage(fields):
             calls.append(index)
         if capture:
+            sent: dict[str, list[int]] = {}
             if not content_fields.isdisjoint(fields):
-                render_fields(fields, max_bytes, blobs)
+                render_fields(fields, max_bytes, blobs, sent)
             if blobs is not None and (plan.content_keys or plan.content_prefixes):
-                moved = move_attributes(attrs, _content_keys(attrs, plan), blobs)
+                moved = move_attributes(attrs, _content_keys(attrs, plan), blobs, sent)
                 if moved:
                     fields["content_attributes"] = moved
         else:
