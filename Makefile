@@ -60,6 +60,12 @@ captures:
 		(cd captures/node && npm ci --no-audit --no-fund --loglevel=error) \
 			&& touch captures/node/node_modules/.captures-installed; \
 	fi
+	@test -x .venv-captures-llamaindex/bin/python || $(PYTHON) -m venv .venv-captures-llamaindex
+	@if [ ! -f .venv-captures-llamaindex/.captures-installed ] || [ captures/requirements-llamaindex.txt -nt .venv-captures-llamaindex/.captures-installed ]; then \
+		echo ".venv-captures-llamaindex/bin/python -m pip install -r captures/requirements-llamaindex.txt"; \
+		.venv-captures-llamaindex/bin/python -m pip install --quiet --disable-pip-version-check -r captures/requirements-llamaindex.txt \
+			&& touch .venv-captures-llamaindex/.captures-installed; \
+	fi
 	.venv-captures/bin/python captures/run_all.py
 
 # Python code of spanhouse's own gRPC services, from proto/ (a test fails when it is stale).
