@@ -24,7 +24,6 @@ from typing import Any
 
 import orjson
 
-from spanhouse.normalise.messages import Rendered
 from spanhouse.normalise.truncate import fit
 
 INLINE_MAX_BYTES = 128
@@ -44,29 +43,34 @@ def store_messages(messages: str | list[Any], max_bytes: int, blobs: dict[int, s
                    sent: dict[str, list[int]] | None = None) -> list[int]:
     """Hashes of `messages` (a list, or its canonical JSON text), each message added to `blobs`.
 
-    For messages rendered from one content attribute (`messages.Rendered`) whose messages were
-    all stored whole, `sent` maps that attribute value to its reference (see `move_attributes`):
-    the hashes just computed, so the value is not parsed, serialised and hashed a second time.
+    `sent`, when given, learns the references (see `move_attributes`) of what was stored whole:
+    the JSON text `messages` -> its elements, and the text of a one-text-part message -> that
+    message. A content attribute holding either is then not parsed, serialised, hashed and stored
+    a second time.
     """
-    elements: list[str] | None = None
-    if isinstance(messages, Rendered):
-        found, elements = messages.messages, messages.elements
-    else:
-        found = orjson.loads(messages) if isinstance(messages, str) else messages
+    found = orjson.loads(messages) if isinstance(messages, str) else messages
     hashes: list[int] = []
     whole = True
-    for position, message in enumerate(found):
-        text = elements[position] if elements is not None else orjson.dumps(message, default=str).decode()
-        if len(text) > max_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+    for message in found:
+        text = orjson.dumps(message, default=str).decode()
+        cut = len(text) > max_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > max_bytes
+        if cut:
             text = fit([message], max_bytes)[1:-1]  # a one-message list: its element
             whole = False
-        if not text:
-            continue
+            if not text:
+                continue
         key = content_hash(text)
         blobs[key] = text
         hashes.append(key)
-    if sent is not None and whole and isinstance(messages, Rendered):
-        sent[messages.raw] = [MESSAGE_TEXT, *hashes] if messages.plain else [JSON_ARRAY, *hashes]
+        if sent is not None and not cut:
+            parts = message.get("parts")
+            if type(parts) is list and len(parts) == 1 and type(parts[0]) is dict:
+                content = parts[0].get("content")
+                # only what move_attributes could move (see INLINE_MAX_BYTES)
+                if type(content) is str and len(content) > INLINE_MAX_BYTES // 4 and parts[0].get("type") == "text":
+                    sent[content] = [MESSAGE_TEXT, key]
+    if sent is not None and whole and isinstance(messages, str):
+        sent[messages] = [JSON_ARRAY, *hashes]
     return hashes
 
 

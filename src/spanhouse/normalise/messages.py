@@ -91,50 +91,22 @@ def parse(raw: str, role: str) -> list[Message]:
     return [{"role": role, "parts": [{"type": "text", "content": raw}]}] if raw else []
 
 
-# JSON text of a one-text-part message up to its content, per role
-_TEXT_HEADS: dict[str, str] = {}
-
-
-class Rendered(str):
-    """Canonical messages as JSON text (stored as it is) that came from one attribute value, `raw`.
-
-    It carries what the content store would otherwise recompute: the `messages` it holds, and
-    each message's JSON text (`elements`) when written here. `plain` says how `raw` relates to it:
-    False, `raw` is this very JSON array; True, `raw` is the text of its one message's one part.
-    """
-
-    messages: list[Message]
-    elements: list[str] | None
-    raw: str
-    plain: bool
-
-
-def _rendered(text: str, found: list[Message], elements: list[str] | None, raw: str, plain: bool) -> Rendered:
-    result = Rendered(text)
-    result.messages, result.elements, result.raw, result.plain = found, elements, raw, plain
-    return result
-
-
-def parse_rendered(raw: str, role: str) -> Rendered | list[Message]:
+def parse_rendered(raw: str, role: str) -> str | list[Message]:
     """Like `parse`, but returns the JSON text itself when it is already canonical (no rebuild).
 
-    Plain text becomes one text message written straight to JSON; a JSON value already in the
-    OTel schema (roles, part lists, object arguments, OpenAI-spelled finish reasons) is kept as
-    sent. Anything else is rebuilt by `coerce`. The caller stores a string as it is.
+    Plain text becomes one text message; a JSON value already in the OTel schema (roles, part
+    lists, object arguments, OpenAI-spelled finish reasons) is kept as sent. Anything else is
+    rebuilt by `coerce`. The caller stores a string as it is.
     """
     first = raw[:1]
     if first != "[" and first != "{":
-        head = _TEXT_HEADS.get(role)
-        if head is None:
-            head = _TEXT_HEADS[role] = f'{{"role":{orjson.dumps(role).decode()},"parts":[{{"type":"text","content":'
-        element = head + orjson.dumps(raw).decode() + "}]}"
-        return _rendered("[" + element + "]", [text_message(role, raw)], [element], raw, True)
+        return [text_message(role, raw)]
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return [text_message(role, raw)]
     if isinstance(value, list) and value and all(_is_canonical(item) for item in value):
-        return _rendered(raw, value, None, raw, False)
+        return raw
     return coerce(value, role)
 
 

@@ -14,7 +14,6 @@ from spanhouse.normalise.content import ContentPolicy, clip, render_messages
 from spanhouse.normalise.content_store import store_messages
 from spanhouse.normalise.events import CONTENT_EVENTS, NON_CONTENT_KEYS
 from spanhouse.normalise.fields import MESSAGE_FIELDS, TEXT_CONTENT_FIELDS, Fields
-from spanhouse.normalise.messages import Rendered
 from spanhouse.normalise.table import Event
 
 HASH_FIELDS = {"input_messages": "input_message_hashes", "output_messages": "output_message_hashes"}
@@ -78,12 +77,7 @@ def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None =
         found = fields.get(field)
         if found is None:
             continue
-        if isinstance(found, Rendered):  # already canonical JSON (messages.parse_rendered)
-            if len(found) * 4 > max_bytes and len(found.encode("utf-8", "surrogatepass")) > max_bytes:
-                fields[field] = render_messages(found.messages, max_bytes)
-            else:
-                fields[field] = str(found)  # a plain str: the Rendered extras stay here
-        elif isinstance(found, str):
+        if isinstance(found, str):  # already canonical JSON (messages.parse_rendered)
             if len(found) * 4 > max_bytes and len(found.encode("utf-8", "surrogatepass")) > max_bytes:
                 fields[field] = render_messages(orjson.loads(found), max_bytes)
         else:

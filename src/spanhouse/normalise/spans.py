@@ -265,9 +265,13 @@ def normalise_batch(
             remove_content(attrs, types_column[index], plan.content_keys, registry.content_prefixes, span.events)
         if "error_message" in fields:
             fields["error_message"] = policy.redact_text(clip(fields["error_message"], max_bytes))
-        for field, value in fields.items():
-            output = target(field)
-            if output is not None:
-                output[index] = value
+        try:
+            for field, value in fields.items():
+                targets[field][index] = value
+        except KeyError:  # a field that is no column (none today): write the others
+            for field, value in fields.items():
+                output = target(field)
+                if output is not None:
+                    output[index] = value
     roll_up_nested(columns, calls)
     return batch

@@ -143,15 +143,12 @@ def extract(span: SpanView) -> Fields | None:
             fields["category"] = category
     if not _SPECIAL_KEYS.isdisjoint(keys):
         _special(span, fields)
-    if span.content and (span.events or not _CONTENT_KEYS.isdisjoint(keys)):
-        _content(span, fields)
     if OUTPUT_MESSAGES in keys and FINISH_REASONS not in keys:
-        output = fields.get("output_messages")
-        # the messages _content parsed already, else the attribute
-        found = output.messages if isinstance(output, messages.Rendered) else values.loads(span.attrs[OUTPUT_MESSAGES])
-        reasons = _finish_reasons(found)
+        reasons = _finish_reasons(values.loads(span.attrs[OUTPUT_MESSAGES]))
         if reasons:
             fields["finish_reasons"] = reasons
+    if span.content and (span.events or not _CONTENT_KEYS.isdisjoint(keys)):
+        _content(span, fields)
     return fields
 
 
