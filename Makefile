@@ -66,6 +66,12 @@ captures:
 		.venv-captures-llamaindex/bin/python -m pip install --quiet --disable-pip-version-check -r captures/requirements-llamaindex.txt \
 			&& touch .venv-captures-llamaindex/.captures-installed; \
 	fi
+	@test -x .venv-captures-traceloop/bin/python || $(PYTHON) -m venv .venv-captures-traceloop
+	@if [ ! -f .venv-captures-traceloop/.captures-installed ] || [ captures/requirements-traceloop.txt -nt .venv-captures-traceloop/.captures-installed ]; then \
+		echo ".venv-captures-traceloop/bin/python -m pip install --no-deps -r captures/requirements-traceloop.txt"; \
+		.venv-captures-traceloop/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r captures/requirements-traceloop.txt \
+			&& touch .venv-captures-traceloop/.captures-installed; \
+	fi
 	.venv-captures/bin/python captures/run_all.py
 
 # Python code of spanhouse's own gRPC services, from proto/ (a test fails when it is stale).

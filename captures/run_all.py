@@ -44,11 +44,13 @@ GENERATORS: list[tuple[str, str, list[str]]] = [
     ("openinference_langchain", "gen_openinference_langchain.py", []),
     ("vercel_ai", "gen_vercel_ai.py", []),
     ("openinference_llama_index", "gen_openinference_llama_index.py", []),
+    ("traceloop_sdk", "gen_traceloop_sdk.py", []),
 ]
 # Sources whose libraries cannot share .venv-captures (their pins conflict): their own venv,
 # installed by `make captures` from the requirements file named after it.
 INTERPRETERS: dict[str, Path] = {
     "openinference_llama_index": REPO / ".venv-captures-llamaindex" / "bin" / "python",
+    "traceloop_sdk": REPO / ".venv-captures-traceloop" / "bin" / "python",
 }
 
 # Env vars that would change what the libraries emit; the generators set their own.

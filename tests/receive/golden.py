@@ -442,6 +442,18 @@ SCENARIOS["openinference_llama_index", "query_engine"] = {
 }
 
 
+# traceloop-sdk (gen_traceloop_sdk.py): set_association_properties inside an @workflow names the
+# session and user on every span under it; the workflow's name is stamped on each of them too.
+TL = {"ThreadId": "sess-traceloop-1", "UserId": "user-traceloop-1", "WorkflowName": "answer_question"}
+TL_DECORATED = {**TL, "Category": "CHAIN", "Framework": "traceloop", "Convention": ["openllmetry"]}
+SCENARIOS["traceloop_sdk", "workflow_chat"] = {
+    "answer_question.workflow": TL_DECORATED,
+    "ask_model.task": TL_DECORATED,
+    "openai.chat": {**LLMETRY, **TL, **_call("chat"), **_ids("chat"), **_cached("chat"),
+                    **_messages([text("user", CHAT_QUESTION)], [text("assistant", CHAT_ANSWER, "stop")])},
+}
+
+
 def model_calls_of(scenario: str) -> list[tuple[Any, ...]]:
     """The fake-server calls of an OpenAI scenario as (Category, Operation, Provider, models, tokens)."""
     entry = next(e for e in MANIFEST["captures"] if (e["source"], e["scenario"], e["signal"]) ==
@@ -472,7 +484,7 @@ def trace_usage(key: tuple[str, str]) -> dict[str, int]:
                  (source, scenario, "traces"))
     if source == "vercel_ai":
         pairs = _VERCEL_USAGE[scenario]
-    elif source == "openinference_llama_index":  # OpenAIEmbedding reports no usage: chat calls only
+    elif source in ("openinference_llama_index", "traceloop_sdk"):  # LlamaIndex's embeddings report no usage
         pairs = [(FIXTURES[made["fixture"]]["usage"]["prompt_tokens"],
                   FIXTURES[made["fixture"]]["usage"]["completion_tokens"])
                  for made in entry["fake_server_calls"] if made["path"] == "/v1/chat/completions"]

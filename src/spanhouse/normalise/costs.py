@@ -18,9 +18,8 @@ from spanhouse.normalise.pricing import PER_TOKENS, PriceTable, cost
 def price_call(fields: Fields, prices: PriceTable) -> None:
     """Fill input, output and total cost in place from `prices`, unless the span reported a cost."""
     get = fields.get
-    if "total_cost" in fields or "cost_source" in fields:
-        if get("total_cost") is not None or get("cost_source"):
-            return
+    if get("total_cost") is not None or get("cost_source"):
+        return
     inputs, outputs = get("input_tokens"), get("output_tokens")
     if inputs is None and outputs is None:
         return
