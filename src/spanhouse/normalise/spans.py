@@ -2,8 +2,9 @@
 
 Per span, in one pass:
   1. The span's attribute keys are intersected once with every key the conventions' tables
-     read (a C-level set operation); a span with none of them, or none of a convention's marker
-     keys, is not an AI span: it gets the empty values and is stored untouched.
+     read (a C-level set operation; cached per sequence of attribute keys, which the spans of one
+     instrumentation repeat); a span with none of them, or none of a convention's marker keys,
+     is not an AI span: it gets the empty values and is stored untouched.
   2. Content policy, before anything is read: with capture on, the content attributes (every
      convention's exact content keys, the matched conventions' content prefixes) and the
      attributes of GenAI content events are redacted in place; with capture off, every
@@ -61,6 +62,7 @@ EXCEPTION_EVENT = "exception"
 FIRST_TOKEN_EVENTS = frozenset({"First Token Stream Event", "ai.stream.firstChunk"})
 
 _MAX_CACHED = 4096
+_UNSEEN: Any = object()
 _NOT_ROLLED_UP = (*TOKEN_FIELDS, *COST_FIELDS)
 
 
@@ -81,13 +83,26 @@ class _Plan:
 class _Registry:
     """Per conventions tuple: the keys they read and the plans of the key sets seen so far."""
 
-    __slots__ = ("content_prefixes", "conventions", "known", "plans")
+    __slots__ = ("content_prefixes", "conventions", "known", "plans", "shapes")
 
     def __init__(self, conventions: tuple[Convention, ...]) -> None:
         self.conventions = conventions
         self.known = KNOWN if conventions is REGISTRY else known_keys(conventions)
         self.content_prefixes = tuple(dict.fromkeys(p for c in conventions for p in c.table.content_prefixes))
         self.plans: dict[frozenset[str], _Plan] = {}
+        # the plan (None: not an AI span) of each attribute key sequence seen: the spans of one
+        # instrumentation repeat theirs, and a tuple of keys is cheaper than their intersection
+        self.shapes: dict[tuple[str, ...], _Plan | None] = {}
+
+    def shape(self, attrs: dict[str, str], shape: tuple[str, ...]) -> _Plan | None:
+        keys = self.known.intersection(attrs)
+        plan = self.plan(keys) if keys else None
+        if plan is not None and not plan.conventions:
+            plan = None
+        if len(self.shapes) >= _MAX_CACHED:
+            self.shapes.clear()
+        self.shapes[shape] = plan
+        return plan
 
     def plan(self, keys: frozenset[str]) -> _Plan:
         plan = self.plans.get(keys)
@@ -209,7 +224,7 @@ def normalise_batch(
         targets[field] = values = columns.setdefault(column, [])
         values.extend([empty] * (len(attrs_column) - len(values)))
     registry = _registry(conventions)
-    known, plans, new_plan = registry.known, registry.plans, registry.plan
+    shapes, new_shape = registry.shapes, registry.shape
     types_column = columns["SpanAttributeTypes"]
     names, scopes = columns["SpanName"], columns["ScopeName"]
     statuses, status_messages = columns["StatusCode"], columns["StatusMessage"]
@@ -223,12 +238,11 @@ def normalise_batch(
     calls: list[int] = []  # model calls carrying usage, for roll_up_nested
     for index in range(start, len(attrs_column)):
         attrs = attrs_column[index]
-        keys = known.intersection(attrs)
-        if not keys:
-            matched_column.append([])
-            continue
-        plan = plans.get(keys) or new_plan(keys)
-        if not plan.conventions:
+        shape = tuple(attrs)
+        plan = shapes.get(shape, _UNSEEN)
+        if plan is _UNSEEN:
+            plan = new_shape(attrs, shape)
+        if plan is None:
             matched_column.append([])
             continue
         # plan.keys is the first equal key set seen: the tables' caches then match it by identity
