@@ -68,6 +68,9 @@ def roll_up_nested(columns: dict[str, list[Any]], calls: Sequence[int]) -> None:
     if len(calls) < 2:
         return
     traces, spans, parents = columns["TraceId"], columns["SpanId"], columns["ParentSpanId"]
+    # the usual batch has no nesting at all: span ids alone tell, without building pairs
+    if {parents[index] for index in calls}.isdisjoint([spans[index] for index in calls]):
+        return
     parent_ids = {(traces[index], parents[index]) for index in calls if parents[index]}
     for index in calls:
         if (traces[index], spans[index]) in parent_ids:

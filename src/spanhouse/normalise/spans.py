@@ -51,7 +51,7 @@ from spanhouse.normalise.fields import (
     TOKEN_FIELDS,
     Fields,
 )
-from spanhouse.normalise.nesting import carries_usage, roll_up_nested
+from spanhouse.normalise.nesting import MODEL_CATEGORIES, roll_up_nested
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.span_content import redact_span, remove_content, render_fields
 from spanhouse.normalise.table import Event, SpanView
@@ -236,6 +236,7 @@ def normalise_batch(
     target = targets.get
     content_fields = CONTENT_FIELDS
     calls: list[int] = []  # model calls carrying usage, for roll_up_nested
+    model_categories = MODEL_CATEGORIES
     for index in range(start, len(attrs_column)):
         attrs = attrs_column[index]
         shape = tuple(attrs)
@@ -263,8 +264,8 @@ def normalise_batch(
         derive(fields, span, statuses[index], status_messages[index])
         if prices is not None:
             price_call(fields, prices)
-        if carries_usage(fields):
-            calls.append(index)
+        if fields.get("total_tokens") is not None and fields.get("category") in model_categories:
+            calls.append(index)  # nesting.carries_usage, inline
         if capture:
             sent: dict[str, list[int]] = {}
             if not content_fields.isdisjoint(fields):
