@@ -61,6 +61,18 @@ captures:
 		(cd captures/node && npm ci --no-audit --no-fund --loglevel=error) \
 			&& touch captures/node/node_modules/.captures-installed; \
 	fi
+	@test -x .venv-captures-llamaindex/bin/python || $(PYTHON) -m venv .venv-captures-llamaindex
+	@if [ ! -f .venv-captures-llamaindex/.captures-installed ] || [ captures/requirements-llamaindex.txt -nt .venv-captures-llamaindex/.captures-installed ]; then \
+		echo ".venv-captures-llamaindex/bin/python -m pip install -r captures/requirements-llamaindex.txt"; \
+		.venv-captures-llamaindex/bin/python -m pip install --quiet --disable-pip-version-check -r captures/requirements-llamaindex.txt \
+			&& touch .venv-captures-llamaindex/.captures-installed; \
+	fi
+	@test -x .venv-captures-traceloop/bin/python || $(PYTHON) -m venv .venv-captures-traceloop
+	@if [ ! -f .venv-captures-traceloop/.captures-installed ] || [ captures/requirements-traceloop.txt -nt .venv-captures-traceloop/.captures-installed ]; then \
+		echo ".venv-captures-traceloop/bin/python -m pip install --no-deps -r captures/requirements-traceloop.txt"; \
+		.venv-captures-traceloop/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r captures/requirements-traceloop.txt \
+			&& touch .venv-captures-traceloop/.captures-installed; \
+	fi
 	.venv-captures/bin/python captures/run_all.py
 
 # Python code of spanhouse's own gRPC services, from proto/ (a test fails when it is stale).

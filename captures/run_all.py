@@ -43,7 +43,15 @@ GENERATORS: list[tuple[str, str, list[str]]] = [
     ("openllmetry_openai_events", "gen_openllmetry_openai.py", ["events"]),
     ("openinference_langchain", "gen_openinference_langchain.py", []),
     ("vercel_ai", "gen_vercel_ai.py", []),
+    ("openinference_llama_index", "gen_openinference_llama_index.py", []),
+    ("traceloop_sdk", "gen_traceloop_sdk.py", []),
 ]
+# Sources whose libraries cannot share .venv-captures (their pins conflict): their own venv,
+# installed by `make captures` from the requirements file named after it.
+INTERPRETERS: dict[str, Path] = {
+    "openinference_llama_index": REPO / ".venv-captures-llamaindex" / "bin" / "python",
+    "traceloop_sdk": REPO / ".venv-captures-traceloop" / "bin" / "python",
+}
 
 # Env vars that would change what the libraries emit; the generators set their own.
 _SCRUB_PREFIXES = ("OTEL_", "TRACELOOP_", "OPENINFERENCE_", "OPENAI_", "LANGCHAIN_", "LANGSMITH_")
@@ -369,7 +377,7 @@ def main(argv: list[str]) -> int:
             print(f"== {source}: {script} {' '.join(args)}", flush=True)
             t0 = time.monotonic()
             proc = subprocess.run(
-                [sys.executable, str(HERE / script), *args],
+                [str(INTERPRETERS.get(source, sys.executable)), str(HERE / script), *args],
                 env={**env, "CAPTURE_OUT_DIR": str(stage), "CAPTURE_META_DIR": str(meta_dir)},
                 cwd=REPO,
             )
@@ -386,6 +394,7 @@ def main(argv: list[str]) -> int:
     for source, _s, _a in GENERATORS:
         if source not in metas and source in old_manifest.get("_generator_meta", {}):
             metas[source] = old_manifest["_generator_meta"][source]
+            durations.setdefault(source, old_manifest.get("sources", {}).get(source, {}).get("generator_seconds", 0.0))
     manifest = build_manifest(metas, failures, durations)
     manifest["_generator_meta"] = metas  # raw generator records, reused when a later run skips a source
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")

@@ -48,6 +48,7 @@ from spanhouse.store import migrations
 from spanhouse.store.client import connect
 from spanhouse.store.dedup import SpanDedup
 from spanhouse.store.native import TableLayout
+from spanhouse.store.nesting import NestedCalls
 from spanhouse.store.retention import apply_retention
 from spanhouse.store.writer import BatchWriter
 
@@ -219,11 +220,15 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         stack.callback(sql_client.close)
 
         dedup: SpanDedup | None = None
+        nesting: NestedCalls | None = None
         if settings.dedup_window_s:
             dedup = SpanDedup(settings.dedup_window_s)
             reloaded = await asyncio.to_thread(dedup.load, migrated)
             logger.info("dedup: %d spans stored in the last %ds will not be stored again", reloaded,
                         settings.dedup_window_s)
+            # the same window for parents of model calls that arrive after their children
+            nesting = NestedCalls(settings.dedup_window_s)
+            await asyncio.to_thread(nesting.load, migrated)
 
         # One writer (and one client handle: chDB runs one call at a time per handle) per table,
         # so log inserts never wait behind span inserts, nor span inserts behind their text.
@@ -248,7 +253,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         pool = _encode_pool(settings, {signal: layouts[signal] for signal in signals}, layouts["content"])
         await asyncio.to_thread(stack.enter_context, pool)
         ingest = Ingest({signal: writers[signal] for signal in signals}, pool, write_timeout_s=settings.write_timeout_s,
-                        dedup=dedup, content_sink=writers["content"])
+                        dedup=dedup, content_sink=writers["content"], nesting=nesting)
 
         def sender(request: Request) -> str:
             return keys.authenticate(credentials(request.headers), "ingest").tenant

@@ -9,6 +9,7 @@ from spanhouse.normalise.content import ContentPolicy
 from spanhouse.normalise.content_store import (
     INLINE_MAX_BYTES,
     JSON_ARRAY,
+    MESSAGE_TEXT,
     content_hash,
     inflate_attribute,
     move_attributes,
@@ -82,3 +83,29 @@ def test_a_normalised_span_holds_hashes_in_order_and_the_batch_holds_the_text():
     assert set(moved) == {"gen_ai.input.messages"}  # the output attribute is short: it stays
     assert "gen_ai.input.messages" not in columns["SpanAttributes"][0]
     assert orjson.loads(inflate_attribute(moved["gen_ai.input.messages"], batch.content)) == sent
+
+
+def test_an_attribute_the_messages_came_from_references_their_hashes_and_is_not_stored_again():
+    sent = [message("system", "be brief " * 20), message("user", "what is 2+2? " * 20)]
+    plain = "the answer is four " * 20
+    span = llm_span(attributes={"gen_ai.input.messages": orjson.dumps(sent).decode(),
+                                "gen_ai.output.messages": plain})
+    batch = normalised(span, policy=ContentPolicy(deduplicate=True))
+
+    columns = batch.columns
+    inputs, outputs = columns["InputMessageHashes"][0], columns["OutputMessageHashes"][0]
+    assert columns["ContentAttributes"][0] == {"gen_ai.input.messages": [JSON_ARRAY, *inputs],
+                                               "gen_ai.output.messages": [MESSAGE_TEXT, *outputs]}
+    assert len(batch.content) == 3  # the three messages, and no copy of either attribute
+    assert orjson.loads(inflate_attribute([JSON_ARRAY, *inputs], batch.content)) == sent
+    assert inflate_attribute([MESSAGE_TEXT, *outputs], batch.content) == plain
+    assert inflate_attribute([MESSAGE_TEXT, *outputs], {}) is None
+
+
+def test_an_attribute_whose_message_had_to_be_cut_is_stored_uncut_on_its_own():
+    plain = "y" * 5000
+    span = llm_span(attributes={"gen_ai.input.messages": plain})
+    batch = normalised(span, policy=ContentPolicy(deduplicate=True, max_bytes=1024))
+
+    assert batch.columns["ContentAttributes"][0] == {"gen_ai.input.messages": [content_hash(plain)]}
+    assert inflate_attribute(batch.columns["ContentAttributes"][0]["gen_ai.input.messages"], batch.content) == plain

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spanhouse.normalise.costs import price_call
-from spanhouse.normalise.pricing import PriceTable
+from spanhouse.normalise.pricing import PriceTable, cost
 
 PRICES = PriceTable.load()
 
@@ -38,3 +40,16 @@ def test_a_span_without_token_counts_gets_no_cost():
     fields = {"response_model": "gpt-4o", "category": "AGENT"}
     price_call(fields, PRICES)
     assert "total_cost" not in fields
+
+
+@given(inputs=st.one_of(st.none(), st.integers(0, 10**9)), outputs=st.one_of(st.none(), st.integers(0, 10**9)),
+       model=st.sampled_from([price.model for price in PRICES]))
+def test_a_call_without_cache_or_reasoning_tokens_costs_exactly_what_cost_computes(inputs, outputs, model):
+    fields = {"response_model": model, "input_tokens": inputs, "output_tokens": outputs}
+    price_call(fields, PRICES)
+    price = PRICES.lookup(model)
+    if inputs is None and outputs is None:
+        assert "total_cost" not in fields
+        return
+    expected = cost(price, inputs, outputs, cache_included_in_input=True)
+    assert (fields["input_cost"], fields["output_cost"], fields["total_cost"]) == expected

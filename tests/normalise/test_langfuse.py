@@ -66,3 +66,34 @@ def test_input_and_output_become_messages_or_tool_io():
     assert langfuse.extract(view({"langfuse.observation.type": "tool", "langfuse.observation.input": '{"q": 1}',
                                   "langfuse.observation.output": "42"}, name="calc")) == {
         "category": "TOOL", "tool_name": "calc", "tool_arguments": '{"q": 1}', "tool_result": "42"}
+
+
+START_NS = 1_763_800_000_000_000_000  # 2025-11-22T08:26:40Z
+
+
+def test_completion_start_time_gives_the_time_to_first_token_however_it_is_encoded():
+    """The Python SDK JSON-encodes the ISO time (`_serialize`); Langfuse's server JSON.parses it."""
+    for encoded in ('"2025-11-22T08:26:40.250000+00:00"', '"\\"2025-11-22T08:26:40.250Z\\""',
+                    "2025-11-22T08:26:40.250Z", "2025-11-22T08:26:40.25"):
+        fields = langfuse.extract(view({"langfuse.observation.type": "generation",
+                                        "langfuse.observation.completion_start_time": encoded}, start_ns=START_NS))
+        assert fields["time_to_first_token_ms"] == 250.0, encoded
+
+
+def test_an_unreadable_or_earlier_completion_start_time_gives_no_time_to_first_token():
+    for encoded in ("soon", '"2025-11-22T08:26:39Z"', "[]", ""):
+        fields = langfuse.extract(view({"langfuse.observation.type": "generation",
+                                        "langfuse.observation.completion_start_time": encoded}, start_ns=START_NS))
+        assert "time_to_first_token_ms" not in fields, encoded
+
+
+def test_trace_name_and_tags_fill_workflow_name_and_tags_and_metadata_stays_in_the_attributes():
+    attrs = {"langfuse.trace.name": "support-bot", "langfuse.trace.tags": '["prod","vip","prod"]',
+             "langfuse.trace.metadata.tenant": '"acme"', "langfuse.observation.type": "span"}
+    assert langfuse.extract(view(attrs)) == {"workflow_name": "support-bot", "tags": ("prod", "vip")}
+
+
+def test_tags_may_come_from_older_keys_comma_joined_or_json_encoded_in_metadata():
+    assert langfuse.extract(view({"langfuse.observation.type": "span", "langfuse.tags": "a, b"}))["tags"] == ("a", "b")
+    assert langfuse.extract(view({"langfuse.observation.type": "span",
+                                  "langfuse.trace.metadata.langfuse_tags": '"[\\"x\\"]"'}))["tags"] == ("x",)

@@ -51,3 +51,9 @@ def test_a_tool_run_and_a_retriever_run():
     assert langsmith.extract(view({"langsmith.span.kind": "retriever", "gen_ai.prompt": '{"query": "refunds"}',
                                    "gen_ai.completion": '{"documents": [{"page_content": "a"}]}'})) == {
         "category": "RETRIEVAL", "operation": "retrieval", "document_count": 1, "retrieval_query": "refunds"}
+
+
+def test_comma_joined_span_tags_fill_tags():
+    """S8 `_otel_exporter.py` joins the run's tags with ", "."""
+    assert langsmith.extract(view({"langsmith.span.kind": "chain",
+                                   "langsmith.span.tags": "seq:step:1, beta"}))["tags"] == ("seq:step:1", "beta")

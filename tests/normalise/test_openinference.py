@@ -151,3 +151,18 @@ def test_completions_api_prompts_and_choices():
 def test_unknown_kind_gives_no_category_and_session_alone_does_not_match():
     assert openinference.extract(view({"openinference.span.kind": "UNKNOWN"})) == {}
     assert openinference.extract(view({"session.id": "s", "user.id": "u", "input.value": "x"})) is None
+
+
+def test_tag_tags_fill_tags():
+    assert openinference.extract(view({"openinference.span.kind": "CHAIN",
+                                       "tag.tags": '["beta", "eu"]'}))["tags"] == ("beta", "eu")
+
+
+def test_a_llama_index_retriever_s_json_kwargs_give_the_query_string():
+    """LlamaIndex `VectorIndexRetriever._retrieve`: input.value is its kwargs as JSON (captured)."""
+    bundle = '{"query_bundle": {"query_str": "What is the capital of France?", "image_path": null}}'
+    for value in (bundle, '{"query": "What is the capital of France?"}', "What is the capital of France?"):
+        fields = openinference.extract(view({"openinference.span.kind": "RETRIEVER", "input.value": value}))
+        assert fields["retrieval_query"] == "What is the capital of France?", value
+    fields = openinference.extract(view({"openinference.span.kind": "RETRIEVER", "input.value": '{"k": 2}'}))
+    assert fields["retrieval_query"] == '{"k": 2}'

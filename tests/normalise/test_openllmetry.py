@@ -80,3 +80,9 @@ def test_legacy_request_types_map_to_categories():
                   for kind in ("chat", "completion", "embedding", "rerank", "unknown")}
     assert categories == {"chat": "LLM", "completion": "LLM", "embedding": "EMBEDDING", "rerank": "RERANKER",
                           "unknown": None}
+
+
+def test_the_workflow_name_fills_workflow_name():
+    fields = openllmetry.extract(view({"traceloop.span.kind": "task", "traceloop.workflow.name": "answer_question",
+                                       "traceloop.entity.name": "retrieve"}))
+    assert fields["workflow_name"] == "answer_question"

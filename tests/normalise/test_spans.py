@@ -231,3 +231,10 @@ def test_canonical_json_content_is_stored_as_sent_once_redacted():
     masked = '[{"role":"user","parts":[{"type":"text","content":"I am [REDACTED:email]"}]}]'
     assert (batch.columns["SpanAttributes"][0]["gen_ai.input.messages"], batch.columns["InputMessages"][0]) == (
         masked, masked)
+
+
+def test_langfuse_completion_start_time_is_measured_from_the_span_start():
+    generation = make_span(span=2, start_ns=BASE_NS, attributes={
+        "langfuse.observation.type": "generation", "langfuse.observation.model.name": "gpt-4o",
+        "langfuse.observation.completion_start_time": '"2025-11-22T08:26:40.125000+00:00"'})
+    assert row(normalised(generation), 0)["TimeToFirstTokenMs"] == 125.0

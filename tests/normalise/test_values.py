@@ -30,3 +30,21 @@ def test_strings_flags_and_json():
     assert [values.flag(text) for text in ("true", "True", "0", "nope", None)] == [True, True, False, None, None]
     assert (values.mapping('"{\\"a\\": 1}"'), values.mapping("[1]"), values.loads("{")) == ({"a": 1}, {}, None)
     assert values.string_list('["stop", null, ""]') == ("stop",)
+
+
+def test_timestamps_in_iso_or_epoch_form_json_encoded_or_not():
+    expected = 1_763_800_000_500_000_000  # 2025-11-22T08:26:40.5Z
+    for value in ("2025-11-22T08:26:40.5Z", "2025-11-22T08:26:40.500+00:00", "2025-11-22T10:26:40.5+02:00",
+                  "2025-11-22 08:26:40.5", '"2025-11-22T08:26:40.5Z"', '"\\"2025-11-22T08:26:40.5Z\\""',
+                  "1763800000.5", "1763800000500", "1763800000500000", "1763800000500000000"):
+        assert values.timestamp_ns(value) == expected, value
+    for value in (None, "", "later", "-1", "0", '"[1]"', "1e400", "2025-13-01T00:00:00Z"):
+        assert values.timestamp_ns(value) is None, value
+
+
+def test_tags_from_a_json_array_a_comma_joined_string_or_one_tag():
+    assert values.tags('["a", "b", "a", ""]') == ("a", "b")
+    assert values.tags("a, b ,, c") == ("a", "b", "c")
+    assert values.tags("solo") == ("solo",)
+    assert values.tags('"[\\"x\\", \\"y\\"]"') == ("x", "y")
+    assert [values.tags(value) for value in (None, "", "[]", " , ")] == [None] * 4

@@ -62,6 +62,23 @@ class JsonWith:
         return f"JsonWith({self.subset!r})"
 
 
+class TextMessages:
+    """Matches canonical messages with these roles, each one text part holding its substring
+    (prompts a library writes from its own templates: only the parts from the generator are pinned)."""
+
+    def __init__(self, *expected: tuple[str, str]) -> None:
+        self.expected = expected
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and len(other) == len(self.expected) and all(
+            isinstance(found, dict) and found.get("role") == role and len(found.get("parts", [])) == 1
+            and found["parts"][0].get("type") == "text" and part in found["parts"][0].get("content", "")
+            for found, (role, part) in zip(other, self.expected, strict=True))
+
+    def __repr__(self) -> str:
+        return f"TextMessages{self.expected!r}"
+
+
 def _contains(value: Any, subset: Any) -> bool:
     if isinstance(subset, dict):
         return isinstance(value, dict) and all(k in value and _contains(value[k], v) for k, v in subset.items())
@@ -382,6 +399,61 @@ SCENARIOS["vercel_ai", "generate_text_error"] = {
 }
 
 
+# openinference-instrumentation-llama-index over the real LlamaIndex OpenAI clients
+# (gen_openinference_llama_index.py). One chat call is two LLM spans: OpenAI.predict (no usage,
+# its input.value is predict's kwargs as JSON) around OpenAI.chat (the usage). One embedding call
+# is two EMBEDDING spans. OpenAIEmbedding reports no usage. llm.model_name is the configured model
+# (reference §9.12), read as the response model, as for LangChain.
+LI = {"ThreadId": "sess-li-1", "UserId": "user-li-1", "Framework": "llama_index", "Convention": ["openinference"]}
+LI_LLM = {**LI, "Category": "LLM", "Operation": "chat", "Provider": "openai", "RequestModel": "gpt-4o-mini",
+          "ResponseModel": "gpt-4o-mini"}
+LI_CHAT = {**LI_LLM, **{column: CHAT[column] for column in ("InputTokens", "OutputTokens", "TotalTokens",
+                                                            "FinishReasons")}, **_cached("chat")}
+LI_EMBEDDING = {**LI, "Category": "EMBEDDING", "Operation": "embeddings", "RequestModel": "text-embedding-3-small",
+                "ResponseModel": "text-embedding-3-small"}
+LI_DOCUMENTS = ("Paris is the capital of France.", "Paris has a temperate oceanic climate.")
+LI_CHAIN = {**LI, "Category": "CHAIN"}
+SCENARIOS["openinference_llama_index", "predict"] = {
+    "OpenAI.predict": {**LI_LLM, "InputMessages": TextMessages(("user", CHAT_QUESTION)),
+                       "OutputMessages": [text("assistant", CHAT_ANSWER)]},
+    "OpenAI.chat": {**LI_CHAT, **_messages([text("user", "Answer briefly: " + CHAT_QUESTION)],
+                                           [text("assistant", CHAT_ANSWER)])},
+}
+SCENARIOS["openinference_llama_index", "query_embedding"] = {
+    "OpenAIEmbedding.get_query_embedding": LI_EMBEDDING, "OpenAIEmbedding._get_query_embedding": LI_EMBEDDING}
+SCENARIOS["openinference_llama_index", "query_engine"] = {
+    "SentenceSplitter.__call__": LI_CHAIN, "SentenceSplitter._parse_nodes": LI_CHAIN,
+    "SentenceSplitter.split_text_metadata_aware": LI_CHAIN, "SentenceSplitter.split_text_metadata_aware#2": LI_CHAIN,
+    "OpenAIEmbedding.get_text_embedding_batch": LI_EMBEDDING,
+    "RetrieverQueryEngine.query": LI_CHAIN, "RetrieverQueryEngine._query": LI_CHAIN,
+    "VectorIndexRetriever.retrieve": {**LI, "Category": "RETRIEVAL", "Operation": "retrieval",
+                                      "RetrievalQuery": CHAT_QUESTION, "DocumentCount": 2},
+    "VectorIndexRetriever._retrieve": {**LI, "Category": "RETRIEVAL", "Operation": "retrieval",
+                                       "RetrievalQuery": CHAT_QUESTION},
+    "OpenAIEmbedding.get_query_embedding": LI_EMBEDDING, "OpenAIEmbedding._get_query_embedding": LI_EMBEDDING,
+    "CompactAndRefine.synthesize": LI_CHAIN, "CompactAndRefine.get_response": LI_CHAIN,
+    "TokenTextSplitter.split_text": LI_CHAIN, "CompactAndRefine.get_response#2": LI_CHAIN,
+    "TokenTextSplitter.split_text#2": LI_CHAIN, "DefaultRefineProgram.__call__": LI_CHAIN,
+    "OpenAI.predict": {**LI_LLM, "InputMessages": TextMessages(("user", CHAT_QUESTION)),
+                       "OutputMessages": [text("assistant", CHAT_ANSWER)]},
+    # LlamaIndex's own QA prompts around the generator's documents and question
+    "OpenAI.chat": {**LI_CHAT, "InputMessages": TextMessages(("system", "Q&A system"), ("user", LI_DOCUMENTS[0])),
+                    "OutputMessages": [text("assistant", CHAT_ANSWER)]},
+}
+
+
+# traceloop-sdk (gen_traceloop_sdk.py): set_association_properties inside an @workflow names the
+# session and user on every span under it; the workflow's name is stamped on each of them too.
+TL = {"ThreadId": "sess-traceloop-1", "UserId": "user-traceloop-1", "WorkflowName": "answer_question"}
+TL_DECORATED = {**TL, "Category": "CHAIN", "Framework": "traceloop", "Convention": ["openllmetry"]}
+SCENARIOS["traceloop_sdk", "workflow_chat"] = {
+    "answer_question.workflow": TL_DECORATED,
+    "ask_model.task": TL_DECORATED,
+    "openai.chat": {**LLMETRY, **TL, **_call("chat"), **_ids("chat"), **_cached("chat"),
+                    **_messages([text("user", CHAT_QUESTION)], [text("assistant", CHAT_ANSWER, "stop")])},
+}
+
+
 def model_calls_of(scenario: str) -> list[tuple[Any, ...]]:
     """The fake-server calls of an OpenAI scenario as (Category, Operation, Provider, models, tokens)."""
     entry = next(e for e in MANIFEST["captures"] if (e["source"], e["scenario"], e["signal"]) ==
@@ -412,6 +484,10 @@ def trace_usage(key: tuple[str, str]) -> dict[str, int]:
                  (source, scenario, "traces"))
     if source == "vercel_ai":
         pairs = _VERCEL_USAGE[scenario]
+    elif source in ("openinference_llama_index", "traceloop_sdk"):  # LlamaIndex's embeddings report no usage
+        pairs = [(FIXTURES[made["fixture"]]["usage"]["prompt_tokens"],
+                  FIXTURES[made["fixture"]]["usage"]["completion_tokens"])
+                 for made in entry["fake_server_calls"] if made["path"] == "/v1/chat/completions"]
     elif source == "openinference_langchain":
         pairs = [(u["input_tokens"], u["output_tokens"])
                  for u in entry.get("langchain_usage_metadata", {}).values()]

@@ -225,6 +225,7 @@ def test_a_trace_counts_each_model_call_once(replay, key):
 def test_the_trace_belongs_to_its_thread_user_and_agent(replay, key):
     """trace_context: whichever span named them, the whole trace has the scenario's session, user and agent."""
     entry = next(e for e in MANIFEST["captures"] if (e["source"], e["scenario"]) == key and e["signal"] == "traces")
-    (trace_id,) = {row["TraceId"] for row in replay.spans[key]}
     expected = (entry["session_id"] or "", entry["user_id"] or "", trace_agent(key))
-    assert replay.trace_context.get(trace_id, ("", "", "")) == expected
+    # one trace per scenario, except LlamaIndex's query_engine (index build and query are separate roots)
+    for trace_id in {row["TraceId"] for row in replay.spans[key]}:
+        assert replay.trace_context.get(trace_id, ("", "", "")) == expected

@@ -66,15 +66,31 @@ Token and cost columns count only the span's own model call. A span whose usage 
 children's gets NULL tokens and cost (its raw attributes stay in SpanAttributes): category
 {rollups} (e.g. Vercel `ai.generateText`, ai@7 and OTel util `invoke_agent`), a span
 carrying Pydantic AI's `gen_ai.aggregated_usage.*`, and `fetch_response` operations. So summing
-InputTokens over a trace or thread counts each model call once. Not resolved here, because it
-needs the trace: an LLM span nested in another LLM span for one call (LlamaIndex
-`OpenAI.predict` > `OpenAI.chat`, Vercel ai@7 `embeddings` > `embeddings`).
+InputTokens over a trace or thread counts each model call once.
+
+Nested model calls: an LLM or EMBEDDING span with token usage whose child (same trace) is an
+LLM or EMBEDDING span with token usage repeats that child's usage (LlamaIndex, Vercel ai@7
+`embeddings` > `embeddings`, two instrumentations of one client). It gets NULL tokens and cost
+and CostSource `rollup:children`. Other children (an `ai.toolCall` under a model call) do not
+count. This holds when both spans come in one request, and when the child came in an earlier
+request within the dedup window (`SPANHOUSE_DEDUP_WINDOW_S`, remembered across restarts). A
+parent stored *before* its child arrives keeps its usage: stored rows are never rewritten, so
+that call is counted twice (see `normalise/nesting.py`).
 
 ## Cost
 
 Cost columns hold what the span reports (`llm.cost.*`, `gen_ai.usage.cost`, `operation.cost`,
 `mlflow.llm.cost`, `langfuse.observation.cost_details`), in USD; CostSource names the attribute
-(`span:<attribute>`). Otherwise they are NULL, never 0.
+(`span:<attribute>`). Otherwise they are computed from the price table (`price:<model>`), or
+NULL when the model has no price, never 0.
+
+## Workflow, tags and metadata
+
+WorkflowName is the workflow or trace name the instrumentation put on the span; Tags are the
+application's tags in order, without repeats. Metadata maps (`langfuse.trace.metadata.*`,
+`langfuse.observation.metadata.*`, `langsmith.metadata.*`, `traceloop.association.properties.*`,
+`ai.telemetry.metadata.*`) stay in SpanAttributes as sent, e.g.
+`SpanAttributes['langfuse.trace.metadata.tenant']` (Langfuse JSON-encodes those values).
 
 ## Errors
 

@@ -55,6 +55,9 @@ CANONICAL: dict[str, tuple[str, Any]] = {
     "input_message_hashes": ("InputMessageHashes", []),
     "output_message_hashes": ("OutputMessageHashes", []),
     "content_attributes": ("ContentAttributes", {}),
+    # added by 0041_otel_traces_workflow_tags.sql
+    "workflow_name": ("WorkflowName", ""),
+    "tags": ("Tags", ()),
 }
 
 CONVENTION_COLUMN = "Convention"

@@ -94,13 +94,13 @@ def parse(raw: str, role: str) -> list[Message]:
 def parse_rendered(raw: str, role: str) -> str | list[Message]:
     """Like `parse`, but returns the JSON text itself when it is already canonical (no rebuild).
 
-    Plain text becomes one text message written straight to JSON; a JSON value already in the
-    OTel schema (roles, part lists, object arguments, OpenAI-spelled finish reasons) is kept as
-    sent. Anything else is rebuilt by `coerce`. The caller stores a string as it is.
+    Plain text becomes one text message; a JSON value already in the OTel schema (roles, part
+    lists, object arguments, OpenAI-spelled finish reasons) is kept as sent. Anything else is
+    rebuilt by `coerce`. The caller stores a string as it is.
     """
-    if not raw.startswith(("[", "{")):
-        return f'[{{"role":{orjson.dumps(role).decode()},"parts":[{{"type":"text","content":' \
-               f'{orjson.dumps(raw).decode()}}}]}}]'
+    first = raw[:1]
+    if first != "[" and first != "{":
+        return [text_message(role, raw)]
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:

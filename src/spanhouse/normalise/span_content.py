@@ -63,15 +63,16 @@ def remove_content(attrs: dict[str, str], types: dict[str, str], keys: Sequence[
                 del event[key]  # type: ignore[attr-defined]
 
 
-def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None = None) -> None:
+def render_fields(fields: Fields, max_bytes: int, blobs: dict[int, str] | None = None,
+                  sent: dict[str, list[int]] | None = None) -> None:
     """Canonical content fields as stored: text fields clipped; message lists (or canonical JSON
     text) capped as a whole into the row, or, given `blobs`, message by message into `blobs`
-    with the row keeping their hashes (content_store.py)."""
+    with the row keeping their hashes (content_store.py; `sent` as `store_messages` says)."""
     if blobs is not None:
         for field, hashes in HASH_FIELDS.items():
             found = fields.pop(field, None)
             if found:
-                fields[hashes] = store_messages(found, max_bytes, blobs)
+                fields[hashes] = store_messages(found, max_bytes, blobs, sent)
     for field in MESSAGE_FIELDS:
         found = fields.get(field)
         if found is None:

@@ -2,8 +2,9 @@
 
 Per span, in one pass:
   1. The span's attribute keys are intersected once with every key the conventions' tables
-     read (a C-level set operation); a span with none of them, or none of a convention's marker
-     keys, is not an AI span: it gets the empty values and is stored untouched.
+     read (a C-level set operation; cached per sequence of attribute keys, which the spans of one
+     instrumentation repeat); a span with none of them, or none of a convention's marker keys,
+     is not an AI span: it gets the empty values and is stored untouched.
   2. Content policy, before anything is read: with capture on, the content attributes (every
      convention's exact content keys, the matched conventions' content prefixes) and the
      attributes of GenAI content events are redacted in place; with capture off, every
@@ -18,8 +19,9 @@ Roll-up rule: token and cost columns count only the span's own model call. A spa
 sums its children's (category AGENT or CHAIN, e.g. Vercel `ai.generateText` and ai@7 / OTel util
 `invoke_agent`; a convention's explicit roll-up marker such as Pydantic AI's
 `gen_ai.aggregated_usage.*`; a `fetch_response` operation, which re-reads an earlier response)
-gets NULL tokens and cost; its raw attributes stay in SpanAttributes. An LLM span nested in an
-LLM span for one call (LlamaIndex) can only be told apart with the trace: left to trace-level code.
+gets NULL tokens and cost; its raw attributes stay in SpanAttributes. A model-call span whose
+child in the same request is a model call with usage (LlamaIndex, ai@7 `embeddings` > `embeddings`)
+is rolled up after the pass (nesting.py, which also says how requests apart are handled).
 Thread, user and agent resolution across the spans of a trace is likewise trace-level, not here.
 Errors: on an AI span that failed (status Error, an `error.type`, or Langfuse level ERROR),
 ErrorMessage is the last `exception` event's `exception.message`, else the status message
@@ -49,6 +51,7 @@ from spanhouse.normalise.fields import (
     TOKEN_FIELDS,
     Fields,
 )
+from spanhouse.normalise.nesting import MODEL_CATEGORIES, roll_up_nested
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.span_content import redact_span, remove_content, render_fields
 from spanhouse.normalise.table import Event, SpanView
@@ -59,6 +62,7 @@ EXCEPTION_EVENT = "exception"
 FIRST_TOKEN_EVENTS = frozenset({"First Token Stream Event", "ai.stream.firstChunk"})
 
 _MAX_CACHED = 4096
+_UNSEEN: Any = object()
 _NOT_ROLLED_UP = (*TOKEN_FIELDS, *COST_FIELDS)
 
 
@@ -79,13 +83,26 @@ class _Plan:
 class _Registry:
     """Per conventions tuple: the keys they read and the plans of the key sets seen so far."""
 
-    __slots__ = ("content_prefixes", "conventions", "known", "plans")
+    __slots__ = ("content_prefixes", "conventions", "known", "plans", "shapes")
 
     def __init__(self, conventions: tuple[Convention, ...]) -> None:
         self.conventions = conventions
         self.known = KNOWN if conventions is REGISTRY else known_keys(conventions)
         self.content_prefixes = tuple(dict.fromkeys(p for c in conventions for p in c.table.content_prefixes))
         self.plans: dict[frozenset[str], _Plan] = {}
+        # the plan (None: not an AI span) of each attribute key sequence seen: the spans of one
+        # instrumentation repeat theirs, and a tuple of keys is cheaper than their intersection
+        self.shapes: dict[tuple[str, ...], _Plan | None] = {}
+
+    def shape(self, attrs: dict[str, str], shape: tuple[str, ...]) -> _Plan | None:
+        keys = self.known.intersection(attrs)
+        plan = self.plan(keys) if keys else None
+        if plan is not None and not plan.conventions:
+            plan = None
+        if len(self.shapes) >= _MAX_CACHED:
+            self.shapes.clear()
+        self.shapes[shape] = plan
+        return plan
 
     def plan(self, keys: frozenset[str]) -> _Plan:
         plan = self.plans.get(keys)
@@ -207,7 +224,7 @@ def normalise_batch(
         targets[field] = values = columns.setdefault(column, [])
         values.extend([empty] * (len(attrs_column) - len(values)))
     registry = _registry(conventions)
-    known, plans, new_plan = registry.known, registry.plans, registry.plan
+    shapes, new_shape = registry.shapes, registry.shape
     types_column = columns["SpanAttributeTypes"]
     names, scopes = columns["SpanName"], columns["ScopeName"]
     statuses, status_messages = columns["StatusCode"], columns["StatusMessage"]
@@ -218,22 +235,24 @@ def normalise_batch(
     span = SpanView({}, frozenset(), content=capture)
     target = targets.get
     content_fields = CONTENT_FIELDS
+    calls: list[int] = []  # model calls carrying usage, for roll_up_nested
+    model_categories = MODEL_CATEGORIES
     for index in range(start, len(attrs_column)):
         attrs = attrs_column[index]
-        keys = known.intersection(attrs)
-        if not keys:
-            matched_column.append([])
-            continue
-        plan = plans.get(keys) or new_plan(keys)
-        if not plan.conventions:
+        shape = tuple(attrs)
+        plan = shapes.get(shape, _UNSEEN)
+        if plan is _UNSEEN:
+            plan = new_shape(attrs, shape)
+        if plan is None:
             matched_column.append([])
             continue
         # plan.keys is the first equal key set seen: the tables' caches then match it by identity
         span.attrs, span.keys, span.name, span.scope = attrs, plan.keys, names[index], scopes[index]
+        span.start_ns = starts[index]
         here = event_names[index]
         if here:
             span.events = tuple(zip(here, event_attrs[index], strict=False))
-            span.event_times, span.start_ns = event_times[index], starts[index]
+            span.event_times = event_times[index]
         else:
             span.events = ()
         if capture and redact and (plan.content_keys or plan.content_prefixes or here):
@@ -245,11 +264,14 @@ def normalise_batch(
         derive(fields, span, statuses[index], status_messages[index])
         if prices is not None:
             price_call(fields, prices)
+        if fields.get("total_tokens") is not None and fields.get("category") in model_categories:
+            calls.append(index)  # nesting.carries_usage, inline
         if capture:
+            sent: dict[str, list[int]] = {}
             if not content_fields.isdisjoint(fields):
-                render_fields(fields, max_bytes, blobs)
+                render_fields(fields, max_bytes, blobs, sent)
             if blobs is not None and (plan.content_keys or plan.content_prefixes):
-                moved = move_attributes(attrs, _content_keys(attrs, plan), blobs)
+                moved = move_attributes(attrs, _content_keys(attrs, plan), blobs, sent)
                 if moved:
                     fields["content_attributes"] = moved
         else:
@@ -258,8 +280,13 @@ def normalise_batch(
             remove_content(attrs, types_column[index], plan.content_keys, registry.content_prefixes, span.events)
         if "error_message" in fields:
             fields["error_message"] = policy.redact_text(clip(fields["error_message"], max_bytes))
-        for field, value in fields.items():
-            output = target(field)
-            if output is not None:
-                output[index] = value
+        try:
+            for field, value in fields.items():
+                targets[field][index] = value
+        except KeyError:  # a field that is no column (none today): write the others
+            for field, value in fields.items():
+                output = target(field)
+                if output is not None:
+                    output[index] = value
+    roll_up_nested(columns, calls)
     return batch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -137,9 +138,63 @@ def string_list(value: str | None) -> tuple[str, ...]:
     return (value,)
 
 
+def tags(value: str | None) -> tuple[str, ...] | None:
+    """Tags from a JSON array (how array attributes are stored; JSON-encoded again in Langfuse
+    metadata), a comma-joined string (LangSmith) or one bare tag, as Langfuse's server reads them;
+    blanks and repeats dropped, order kept. None when there is none."""
+    if value and value[0] == '"':
+        decoded = loads(value)
+        value = decoded if isinstance(decoded, str) else None
+    if not value:
+        return None
+    items: Iterable[Any] = string_list(value) if value.startswith("[") else value.split(",")
+    return tuple(dict.fromkeys(tag for item in items if (tag := str(item).strip()))) or None
+
+
+# epoch numbers by size: seconds (1e9 now), milliseconds (1e12), microseconds (1e15), nanoseconds (1e18)
+_EPOCH_UNITS = ((1e11, 1_000_000_000), (1e14, 1_000_000), (1e17, 1_000), (math.inf, 1))
+
+
+def timestamp_ns(value: str | None) -> int | None:
+    """A point in time as Unix nanoseconds: ISO 8601 (UTC when no offset is given), or epoch seconds,
+    milliseconds, microseconds or nanoseconds told apart by size; either may be JSON-encoded, once or
+    twice (the Langfuse Python SDK JSON-encodes `completion_start_time`). None when unreadable."""
+    if not value:
+        return None
+    text_value = value.strip()
+    for _ in range(2):
+        if not text_value.startswith('"'):
+            break
+        decoded = loads(text_value)
+        if not isinstance(decoded, str):
+            return None
+        text_value = decoded.strip()
+    number = real(text_value) if text_value[:1].isdigit() and text_value.replace(".", "", 1).isdigit() else None
+    if number is not None:
+        scale = next(scale for limit, scale in _EPOCH_UNITS if number < limit)
+        nanoseconds = number * scale
+        return int(nanoseconds) if 0 < nanoseconds < 2**63 else None
+    try:
+        moment = datetime.fromisoformat(text_value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# first characters of a JSON text (RFC 8259); anything else is refused without a failed parse,
+# whose exception costs more than most parses
+_JSON_FIRST = frozenset('[{"-0123456789tfn \t\r\n')
+
+
 def loads(value: str | None) -> Any:
     """JSON, or None when the value is not JSON. Never raises."""
-    if not value:
+    if not value or value[0] not in _JSON_FIRST:
         return None
     try:
         return orjson.loads(value)

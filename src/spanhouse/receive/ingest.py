@@ -28,10 +28,12 @@ from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_
 from spanhouse.errors import StoreUnavailable
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
 from spanhouse.normalise.logs import apply_content_policy
+from spanhouse.normalise.nesting import model_calls, roll_up
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.spans import normalise_batch
 from spanhouse.store.dedup import Keys, SpanDedup, first_occurrences, span_keys
 from spanhouse.store.native import NativeBlock, NativeEncoder
+from spanhouse.store.nesting import NestedCalls
 from spanhouse.store.writer import SpanSink
 
 Encoding = Literal["protobuf", "json"]
@@ -60,6 +62,10 @@ class EncodedRequest:
     content: NativeBlock | None = None
     # Dedup keys of the block's spans (a numpy array: compared by tests with .tolist()).
     keys: Keys = field(default_factory=lambda: span_keys((), ()), compare=False)
+    # Keys of the block's model calls that carry usage, and keys of the parents of all its model
+    # calls (normalise/nesting.py: how a parent stored in a later request is rolled up).
+    model_calls: Keys = field(default_factory=lambda: span_keys((), ()), compare=False)
+    model_parents: Keys = field(default_factory=lambda: span_keys((), ()), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,7 @@ NO_NORMALISATION_OPTIONS = Normalisation()
 
 class EncodePool(Protocol):
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
-                     exclude: Keys | None = None) -> EncodedRequest: ...
+                     exclude: Keys | None = None, rolled_up: Keys | None = None) -> EncodedRequest: ...
 
 
 def export_response(signal: Signal, outcome: ExportOutcome) -> Message:
@@ -128,12 +134,14 @@ DECODERS: Mapping[Signal, Callable[[bytes, Encoding, str, Normalisation], SpanBa
 
 def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal: Signal, body: bytes,
                    encoding: Encoding, tenant: str, exclude: Keys | None = None,
-                   content_encoder: NativeEncoder | None = None) -> EncodedRequest:
+                   content_encoder: NativeEncoder | None = None, rolled_up: Keys | None = None) -> EncodedRequest:
     """The signal's decoder, then the batch's columns as one Native block ready for the writer.
 
     Spans repeated within the request are kept once; spans whose key is in `exclude` (copies of
     spans already stored or being stored) are left out of the block but still count as accepted.
     Their text still goes into the content block: its first write may have been the part that failed.
+    Model calls whose key is in `rolled_up` (parents of model calls stored earlier) get their usage
+    marked as a roll-up (normalise/nesting.py).
     """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
@@ -145,20 +153,30 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
             raise RuntimeError("content deduplication is on but there is no message_content encoder")
         content = content_encoder.encode({"tenant": [tenant] * len(batch.content), "hash": list(batch.content),
                                           "content": list(batch.content.values())})
-    keys = span_keys(batch.columns["TraceId"], batch.columns["SpanId"])
+    columns = batch.columns
+    keys = span_keys(columns["TraceId"], columns["SpanId"])
+    if rolled_up is not None and len(rolled_up):
+        for index in np.flatnonzero(np.isin(keys, rolled_up)).tolist():
+            roll_up(columns, index)
     keep = first_occurrences(keys)
     if exclude is not None and len(exclude):
         keep &= ~np.isin(keys, exclude)
     if not keep.all():
-        batch.columns = {name: list(compress(values, keep)) for name, values in batch.columns.items()}
+        columns = batch.columns = {name: list(compress(values, keep)) for name, values in columns.items()}
         keys = keys[keep]
-    return EncodedRequest(encoder.encode(batch.columns), outcome, content, keys)
+    carrying, calls = model_calls(columns)
+    traces, parents = columns["TraceId"], columns["ParentSpanId"]
+    with_parent = [index for index in calls if parents[index]]
+    parent_keys = span_keys([traces[index] for index in with_parent], [parents[index] for index in with_parent])
+    return EncodedRequest(encoder.encode(columns), outcome, content, keys, keys[carrying], parent_keys)
 
 
 class Ingest:
     def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float,
-                 dedup: SpanDedup | None = None, content_sink: SpanSink | None = None) -> None:
+                 dedup: SpanDedup | None = None, content_sink: SpanSink | None = None,
+                 nesting: NestedCalls | None = None) -> None:
         self._sinks = sinks
+        self._nesting = nesting
         self._content_sink = content_sink
         self._pool = pool
         self._timeout = write_timeout_s
@@ -177,16 +195,25 @@ class Ingest:
         outcome = encoded.outcome
         waits: set[Future[None]] = set()
         dedup = self._dedup if signal == "traces" else None
-        if dedup is not None:
-            # Check, then submit and claim with no await in between, so two copies racing in
-            # concurrent requests cannot both be written. Re-encoding awaits: check again after.
-            check = dedup.check(tenant, encoded.keys)
-            excluded = encoded.keys[:0]
-            while check.copies.any():
-                waits |= check.pending
-                excluded = np.concatenate([excluded, encoded.keys[check.copies]])
-                encoded = await self._pool.encode(signal, body, encoding, tenant, exclude=excluded)
-                check = dedup.check(tenant, encoded.keys)
+        nesting = self._nesting if signal == "traces" else None
+        # Check, then submit and claim with no await in between, so two copies racing in
+        # concurrent requests cannot both be written. Re-encoding awaits: check again after.
+        # The same re-encode rolls up parents of model calls an earlier request carried.
+        excluded = rolled = encoded.keys[:0]
+        while dedup is not None or nesting is not None:
+            copies = dedup.check(tenant, encoded.keys) if dedup is not None else None
+            parents = nesting.parents(tenant, encoded.model_calls) if nesting is not None else None
+            if not (copies is not None and copies.copies.any()) and not (parents is not None and parents.any()):
+                break
+            if copies is not None:
+                waits |= copies.pending
+                excluded = np.concatenate([excluded, encoded.keys[copies.copies]])
+            if parents is not None:
+                rolled = np.concatenate([rolled, encoded.model_calls[parents]])
+            encoded = await self._pool.encode(signal, body, encoding, tenant, exclude=excluded,
+                                              rolled_up=rolled if len(rolled) else None)
+        if nesting is not None:
+            nesting.remember(tenant, encoded.model_parents)
         text_written = None
         if encoded.content is not None:
             if self._content_sink is None:

@@ -58,9 +58,9 @@ class ThreadEncodePool:
         return None
 
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
-                     exclude: Keys | None = None) -> EncodedRequest:
+                     exclude: Keys | None = None, rolled_up: Keys | None = None) -> EncodedRequest:
         return await anyio.to_thread.run_sync(encode_request, self._encoders[signal], self._normalisation, signal,
-                                              body, encoding, tenant, exclude, self._content_encoder,
+                                              body, encoding, tenant, exclude, self._content_encoder, rolled_up,
                                               limiter=self._limiter)
 
 
@@ -87,9 +87,9 @@ def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalis
 
 
 def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str,
-                      exclude: Keys | None) -> EncodedRequest:
+                      exclude: Keys | None, rolled_up: Keys | None) -> EncodedRequest:
     return encode_request(_worker_encoders[signal], _worker_normalisation, signal, body, encoding, tenant, exclude,
-                          _worker_content_encoder)
+                          _worker_content_encoder, rolled_up)
 
 
 def _ready() -> bool:
@@ -127,14 +127,14 @@ class ProcessEncodePool:
         )
 
     async def encode(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str,
-                     exclude: Keys | None = None) -> EncodedRequest:
+                     exclude: Keys | None = None, rolled_up: Keys | None = None) -> EncodedRequest:
         executor = self._executor
         if executor is None:
             raise RuntimeError("ProcessEncodePool used outside its context")
         async with self._slots:
             try:
                 return await asyncio.get_running_loop().run_in_executor(
-                    executor, _encode_in_worker, signal, body, encoding, tenant, exclude)
+                    executor, _encode_in_worker, signal, body, encoding, tenant, exclude, rolled_up)
             except BrokenProcessPool as exc:
                 if self._executor is executor:  # the first request to notice replaces the pool
                     logger.error("a decode worker died; restarting the pool of %d", self._processes)

@@ -53,7 +53,7 @@ KNOWN = known_keys()
 
 
 def view(attrs: Mapping[str, str], *, name: str = "", scope: str = "", events: Sequence[Event] = (),
-         content: bool = True, known: frozenset[str] = KNOWN) -> SpanView:
+         content: bool = True, known: frozenset[str] = KNOWN, start_ns: int = 0) -> SpanView:
     """A SpanView for one attribute map (tests, tools); the normaliser builds its own."""
     return SpanView(attrs, known.intersection(attrs), name=name, scope=scope, events=events, content=content,
-                    event_times=[0] * len(events))
+                    event_times=[0] * len(events), start_ns=start_ns)

@@ -5,7 +5,9 @@ Sources: langfuse/langfuse `packages/shared/src/server/otel/attributes.ts`, `Obs
 LLM, retriever -> RETRIEVAL, ...; `span` and `event` give none). Usage and cost details are JSON
 objects; Langfuse metadata values may be JSON-encoded twice (§9.2). Usage keys are taken as
 reported: Langfuse's own model subtracts cached from input tokens, the SDKs report the provider's
-counts. `langfuse.observation.completion_start_time` needs the span start and is not read here.
+counts. `langfuse.observation.completion_start_time` (an ISO time, JSON-encoded by the Python SDK)
+minus the span start is the time to first token. The trace name and tags get columns; metadata
+(`langfuse.{trace,observation}.metadata.*`) stays in SpanAttributes as sent (see 0041's comment).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ STATUS_MESSAGE = "langfuse.observation.status_message"
 INPUT = "langfuse.observation.input"
 OUTPUT = "langfuse.observation.output"
 TRACE_NAME = "langfuse.trace.name"
+TRACE_TAGS = "langfuse.trace.tags"
+COMPLETION_START = "langfuse.observation.completion_start_time"
 TRACE_INPUT = "langfuse.trace.input"
 TRACE_OUTPUT = "langfuse.trace.output"
 
@@ -61,7 +65,14 @@ TABLE = Table((
     Row(STATUS_MESSAGE, "error_message", None, "when level is ERROR"),
     Row(INPUT, "input_messages", None, "JSON or text; tool spans: tool_arguments; retriever: retrieval_query"),
     Row(OUTPUT, "output_messages", None, "JSON or text; tool spans: tool_result"),
-    Row(TRACE_NAME, "", None, "marks the span"),
+    Row(COMPLETION_START, "time_to_first_token_ms", None, "ISO time (or JSON-encoded, once or twice) minus "
+        "the span start"),
+    Row(TRACE_NAME, "workflow_name", values.text, "the trace's name, on the span where the app set it"),
+    Row(TRACE_TAGS, "tags", values.tags, "list of strings (or comma-joined)"),
+    Row("langfuse.tags", "tags", values.tags, "older spelling", marker=False),
+    Row("langfuse.trace.metadata.langfuse_tags", "tags", values.tags, marker=False),
+    Row("langfuse.trace.metadata.*", "", None, "kept in SpanAttributes as sent (values may be JSON-encoded)"),
+    Row("langfuse.observation.metadata.*", "", None, "kept in SpanAttributes as sent"),
     Row(TRACE_INPUT, "", None, "trace input", content=True),
     Row(TRACE_OUTPUT, "", None, "trace output", content=True),
 ))
@@ -93,6 +104,10 @@ def extract(span: SpanView) -> Fields | None:
         values.numbers_from(parameters, (("temperature", ("temperature",)),), values.amount, fields)
         values.numbers_from(parameters, (("max_tokens", ("max_tokens", "max_completion_tokens")),), values.count,
                             fields)
+    if COMPLETION_START in keys and span.start_ns:
+        first_token_ns = values.timestamp_ns(attrs[COMPLETION_START])
+        if first_token_ns is not None and first_token_ns >= span.start_ns:
+            fields["time_to_first_token_ms"] = (first_token_ns - span.start_ns) / 1e6
     if (attrs.get(LEVEL) or "").upper() == "ERROR":
         fields["error_message"] = attrs.get(STATUS_MESSAGE) or ""
     if span.content:

@@ -47,7 +47,7 @@ TABLE = Table((
     Row(METADATA + "ls_temperature", "temperature", values.amount, marker=False),
     Row(METADATA + "ls_max_tokens", "max_tokens", values.count, marker=False),
     Row("langsmith.request.streaming", "streaming", values.flag),
-    Row("langsmith.span.tags", "", None, "comma-joined tags", marker=False),
+    Row("langsmith.span.tags", "tags", values.tags, "comma-joined tags", marker=False),
     Row(PROMPT, "input_messages", None, "JSON run inputs; tool: tool_arguments; retriever: retrieval_query",
         marker=False),
     Row(COMPLETION, "output_messages", None, "JSON run outputs; tool: tool_result; retriever: document_count",

@@ -90,11 +90,12 @@ TABLE = Table((
     Row(AGENT_NAME, "agent_name", values.text, "else the span name on AGENT spans", marker=False),
     Row(TOOL_NAME, "tool_name", values.text, "else the span name on TOOL spans", marker=False),
     Row(TOOL_ID, "tool_call_id", values.text, marker=False),
+    Row("tag.tags", "tags", values.tags, "list of strings", marker=False),
     Row(FINISH_REASON, "finish_reasons", None, "single string"),
     Row(METADATA, "thread_id", None, "JSON; session_id / thread_id / conversation_id, user_id, lc_agent_name, "
         "ls_provider fill thread_id, user_id, agent_name, provider when still empty", marker=False),
-    Row(INPUT_VALUE, "input_messages", None, "RETRIEVER: retrieval_query; TOOL: tool_arguments; LLM/AGENT "
-        "without llm.input_messages: one user message", marker=False),
+    Row(INPUT_VALUE, "input_messages", None, "RETRIEVER: retrieval_query (LlamaIndex JSON: its query_str); "
+        "TOOL: tool_arguments; LLM/AGENT without llm.input_messages: one user message", marker=False),
     Row(OUTPUT_VALUE, "output_messages", None, "TOOL: tool_result, and tool_call_id from a LangChain ToolMessage; "
         "LLM/AGENT without llm.output_messages: one assistant message", marker=False),
     Row(RERANKER_QUERY, "retrieval_query", values.text),
@@ -214,7 +215,7 @@ def _content(attrs: Mapping[str, str], category: str | None, fields: Fields) -> 
     input_value = attrs.get(INPUT_VALUE)
     output_value = attrs.get(OUTPUT_VALUE)
     if category == "RETRIEVAL" and input_value:
-        fields.setdefault("retrieval_query", input_value)
+        fields.setdefault("retrieval_query", _query_text(input_value))
     elif category == "TOOL":
         if input_value:
             fields["tool_arguments"] = input_value
@@ -231,6 +232,20 @@ def _content(attrs: Mapping[str, str], category: str | None, fields: Fields) -> 
         fields["input_messages"] = inputs
     if outputs:
         fields["output_messages"] = outputs
+
+
+def _query_text(value: str) -> str:
+    """A retriever's `input.value`: the query string, also out of LlamaIndex's JSON kwargs
+    (`{"query_bundle": {"query_str": ...}}` on `_retrieve` spans) or `{"query": ...}`."""
+    if not value.startswith("{"):
+        return value
+    kwargs = values.mapping(value)
+    bundle = kwargs.get("query_bundle")
+    for found in ((bundle or {}).get("query_str") if isinstance(bundle, dict) else None, kwargs.get("query_str"),
+                  kwargs.get("query")):
+        if isinstance(found, str) and found:
+            return found
+    return value
 
 
 def _value_messages(value: str, role: str) -> list[messages.Message]:

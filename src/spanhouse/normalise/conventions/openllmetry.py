@@ -51,7 +51,7 @@ REQUEST_TYPES = {"chat": ("LLM", "chat"), "completion": ("LLM", "text_completion
 TABLE = Table((
     Row(SPAN_KIND, "category", None, "workflow/task -> CHAIN, agent -> AGENT, tool -> TOOL; beats an "
         "agent/workflow gen_ai.operation.name"),
-    Row(WORKFLOW_NAME, "", None, "marks the span"),
+    Row(WORKFLOW_NAME, "workflow_name", values.text, "set by traceloop-sdk's @workflow on the spans under it"),
     Row(ENTITY_NAME, "tool_name", None, "tool_name on tool spans, agent_name on agent spans"),
     Row(ENTITY_INPUT, "tool_arguments", None, "JSON envelope; tool spans only", content=True),
     Row(ENTITY_OUTPUT, "tool_result", None, "JSON envelope; tool spans only", content=True),
