@@ -1,7 +1,8 @@
 """Vercel AI SDK `ai.*` attributes -> canonical fields.
 
 Fixtures follow vercel/ai `content/docs/03-ai-sdk-core/60-telemetry.mdx` (reference §4), with
-attribute sets copied from the real ai@6 capture tests/captures/vercel_ai (values shortened).
+attribute sets copied from the real ai@6 capture tests/captures/vercel_ai and the ai@7 captures
+tests/captures/vercel_ai7 (`@ai-sdk/otel` OpenTelemetry) and vercel_ai7_legacy (values shortened).
 """
 
 from __future__ import annotations
@@ -110,3 +111,57 @@ def test_the_outer_spans_say_whether_their_model_calls_stream():
     assert [vercel_ai.extract(view({"ai.operationId": operation})).get("streaming") for operation in (
         "ai.streamText", "ai.streamObject", "ai.generateText", "ai.generateObject", "ai.embed")] == [
         True, True, False, False, None]
+
+
+# ai@7 + @ai-sdk/otel `OpenTelemetry({ runtimeContext: true, usage: true })`, scope `gen_ai`
+# (tests/captures/vercel_ai7/tool_call): the agent wrapper, one step, the model call of that step.
+AI7_CONTEXT = {"ai.settings.context.sessionId": "sess-vercel7-1", "ai.settings.context.userId": "user-vercel7-1"}
+AI7_INVOKE_AGENT = {
+    "gen_ai.operation.name": "invoke_agent", "gen_ai.provider.name": "mock-provider",
+    "gen_ai.request.model": "mock-model-1", "gen_ai.agent.name": "weather-agent", **AI7_CONTEXT,
+    "gen_ai.response.finish_reasons": '["stop"]', "gen_ai.usage.input_tokens": "140",
+    "gen_ai.usage.output_tokens": "29", "gen_ai.usage.cache_read.input_tokens": "64",
+    "ai.usage.inputTokenDetails.noCacheTokens": "76", "ai.usage.outputTokenDetails.reasoningTokens": "0",
+}
+AI7_STEP = {"gen_ai.operation.name": "agent_step", **AI7_CONTEXT, "ai.usage.outputTokenDetails.reasoningTokens": "0"}
+AI7_CHAT = {
+    "gen_ai.operation.name": "chat", "gen_ai.provider.name": "mock-provider", "gen_ai.request.model": "mock-model-1",
+    "gen_ai.response.finish_reasons": '["tool-calls"]', "gen_ai.response.id": "resp-vercel-tool-1",
+    "gen_ai.response.model": "mock-model-1-2025-01-01", "gen_ai.usage.input_tokens": "57",
+    "gen_ai.usage.output_tokens": "17", "gen_ai.usage.cache_read.input_tokens": "0",
+    "gen_ai.usage.cache_creation.input_tokens": "0", "ai.usage.inputTokenDetails.noCacheTokens": "57",
+    "ai.usage.outputTokenDetails.textTokens": "17", "ai.usage.outputTokenDetails.reasoningTokens": "0",
+}
+
+
+def test_ai7_runtime_context_names_the_session_and_user():
+    """ai@7 has no telemetry metadata: runtimeContext let through by includeRuntimeContext is ai.settings.context.*."""
+    assert vercel_ai.extract(view({**AI7_CONTEXT, "ai.settings.context.requestId": "req-1"})) == {
+        "thread_id": "sess-vercel7-1", "user_id": "user-vercel7-1"}
+    assert vercel_ai.extract(view({"ai.settings.context.threadId": "thread-1"})) == {"thread_id": "thread-1"}
+
+
+def test_ai7_legacy_spans_read_the_runtime_context_too():
+    """LegacyOpenTelemetry writes the same keys (tests/captures/vercel_ai7_legacy); the ai@6 metadata keys still win."""
+    fields, matched = merge(view({**GENERATE_TEXT, **AI7_CONTEXT}))
+    assert (matched, fields["thread_id"], fields["user_id"]) == (["vercel_ai"], "sess-vercel7-1", "user-vercel7-1")
+    fields, _ = merge(view({**DO_GENERATE, **AI7_CONTEXT}))
+    assert (fields["thread_id"], fields["user_id"]) == ("sess-vercel-1", "user-vercel-1")
+
+
+def test_ai7_invoke_agent_and_step_are_roll_ups_and_the_chat_span_counts():
+    """§9.6: `invoke_agent` sums both model calls and `step N` its own; only `chat` keeps tokens."""
+    batch = normalise_batch(decode_spans(export_request(
+        make_span(span=1, name="invoke_agent mock-model-1", attributes=AI7_INVOKE_AGENT),
+        make_span(span=2, parent=1, name="step 1", attributes=AI7_STEP),
+        make_span(span=3, parent=2, name="chat mock-model-1", attributes=AI7_CHAT), scope="gen_ai"), "t"))
+    columns = batch.columns
+    assert [(columns["Category"][i], columns["Operation"][i], columns["InputTokens"][i],
+             columns["CacheReadTokens"][i], columns["ReasoningTokens"][i], columns["ThreadId"][i],
+             columns["UserId"][i], columns["AgentName"][i], columns["Framework"][i], columns["Convention"][i])
+            for i in range(3)] == [
+        ("AGENT", "invoke_agent", None, None, None, "sess-vercel7-1", "user-vercel7-1", "weather-agent", "vercel_ai",
+         ["otel_genai", "vercel_ai"]),
+        ("CHAIN", "agent_step", None, None, None, "sess-vercel7-1", "user-vercel7-1", "", "vercel_ai",
+         ["otel_genai", "vercel_ai"]),
+        ("LLM", "chat", 57, 0, 0, "", "", "", "vercel_ai", ["otel_genai", "vercel_ai"])]

@@ -6,7 +6,13 @@ calls (LLM), `*.doEmbed` embeddings, `ai.toolCall` tools, `ai.rerank.doRerank` r
 outer `ai.generateText`, `ai.streamText`, `ai.generateObject`, ... spans sum the usage of their
 model calls, so they are CHAIN roll-ups whose tokens are not stored (spans.py). The do* spans
 also carry `gen_ai.*` (read by genai.py, higher priority; `gen_ai.system = openai.chat` is mapped
-to `openai`). ai@7's OpenTelemetry integration emits only `gen_ai.*` (genai.py).
+to `openai`). ai@7's OpenTelemetry integration emits `gen_ai.*` (genai.py) plus, with its
+`runtimeContext: true` option, the call's runtime context as `ai.settings.context.<key>` (the legacy
+integration writes it too). ai@7's telemetry options have no `metadata`: an app that names its
+session and user does it in `runtimeContext` (let through by `telemetry.includeRuntimeContext`), so
+`sessionId` / `threadId` / `userId` there are read like the ai@6 metadata keys. Those keys mark the
+span as Vercel's even on ai@7's `gen_ai.*` spans (@ai-sdk/otel 1.0.173 `dist/index.js`
+`addRuntimeContextAttribute`; its docs' `ai.settings.runtimeContext.*` is not what it emits).
 Token counts: `ai.usage.inputTokens` already includes cached tokens (`noCacheTokens` is the rest,
 §9.14); an embedding's `ai.usage.tokens` counts its input (§10).
 """
@@ -31,6 +37,9 @@ FUNCTION_ID = "ai.telemetry.functionId"
 SESSION_ID = "ai.telemetry.metadata.sessionId"
 THREAD_ID = "ai.telemetry.metadata.threadId"
 USER_ID = "ai.telemetry.metadata.userId"
+CONTEXT_SESSION_ID = "ai.settings.context.sessionId"
+CONTEXT_THREAD_ID = "ai.settings.context.threadId"
+CONTEXT_USER_ID = "ai.settings.context.userId"
 TOOL_NAME = "ai.toolCall.name"
 TOOL_CALL_ID = "ai.toolCall.id"
 TOOL_ARGS = "ai.toolCall.args"
@@ -71,6 +80,9 @@ TABLE = Table((
     Row(SESSION_ID, "thread_id", values.text, "free-form metadata, read as Langfuse does", marker=False),
     Row(THREAD_ID, "thread_id", values.text, marker=False),
     Row(USER_ID, "user_id", values.text, marker=False),
+    Row(CONTEXT_SESSION_ID, "thread_id", values.text, "ai@7 runtimeContext (telemetry.includeRuntimeContext)"),
+    Row(CONTEXT_THREAD_ID, "thread_id", values.text, "ai@7 runtimeContext"),
+    Row(CONTEXT_USER_ID, "user_id", values.text, "ai@7 runtimeContext"),
     Row(TOOL_NAME, "tool_name", values.text),
     Row(TOOL_CALL_ID, "tool_call_id", values.text),
     Row(TOOL_ARGS, "tool_arguments", values.text),
