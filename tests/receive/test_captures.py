@@ -4,13 +4,13 @@ The payloads were exported by the real libraries (captures/README.md); one spanh
 them over OTLP/HTTP, then the stored `otel_traces` rows are read back. Expected values come from
 the truth, never from the normaliser: the fake OpenAI server's fixed numbers
 (`manifest.json` "fake_openai_server"), the generator scripts (captures/_openai_scenarios.py,
-gen_openinference_langchain.py, node/capture_vercel.mjs) and the manifest's session/user ids.
+gen_openinference_langchain.py, node/capture_vercel.mjs, node7/capture_vercel7.mjs) and the manifest's session/user ids.
 Where a library does not report a value the column's empty value is expected (NULL tokens for
 openai-v2's cache and reasoning counts, for instance): spanhouse stores what was reported.
 Costs are not checked here (pricing has its own tests).
 
 Spans are keyed by name, `#2` marking the second span of that name in start order (ids change
-from one capture run to the next). The scenario tables live in tests/receive/golden.py.
+from one capture run to the next). The scenario tables live in tests/receive/golden.py (ai@7: golden_vercel7.py).
 """
 
 from __future__ import annotations
@@ -46,11 +46,14 @@ from tests.receive.golden import (
     MANIFEST,
     MESSAGE_COLUMNS,
     OPENAI_SOURCES,
-    SCENARIOS,
     model_calls_of,
     trace_agent,
     trace_usage,
 )
+from tests.receive.golden import SCENARIOS as FIRST_SCENARIOS
+from tests.receive.golden_vercel7 import VERCEL7_SCENARIOS
+
+SCENARIOS = {**FIRST_SCENARIOS, **VERCEL7_SCENARIOS}
 
 TRACE_FILES = sorted(CAPTURES.glob("*/*.traces.binpb"))
 LOG_FILES = sorted(CAPTURES.glob("*/*.logs.binpb"))
