@@ -129,11 +129,11 @@ def test_every_base_table_has_a_distributed_table_under_its_own_name(cluster_ddl
 
 
 def test_todays_tables_are_sharded_by_trace(cluster_ddl):
-    names = ("otel_traces", "otel_traces_trace_id_ts", "trace_context", "otel_logs")
+    names = ("otel_traces", "otel_traces_trace_id_ts", "trace_rollup", "otel_logs")
     assert {name: sharding_key(cluster_ddl, name) for name in names} == {
         "otel_traces": "cityHash64(TraceId)",
         "otel_traces_trace_id_ts": "cityHash64(TraceId)",
-        "trace_context": "cityHash64(TraceId)",
+        "trace_rollup": "cityHash64(trace_id)",
         # logs without trace context would all land on the shard of '': spread at random instead
         "otel_logs": "if(TraceId = '', rand(), cityHash64(TraceId))",
     }

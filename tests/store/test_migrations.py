@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spanhouse.app import INSERT_COLUMNS
 from spanhouse.store import migrations
 
@@ -62,9 +64,13 @@ def test_a_migration_file_may_hold_several_statements_applied_in_order_and_recor
 
 
 def test_every_table_an_insert_can_reach_keeps_a_deduplication_window_so_a_retried_insert_is_dropped(query):
-    # The writers' tables and the materialized views' targets (tests/store/test_insert_retries.py shows why).
-    reached = {"otel_traces", "otel_logs", "otel_traces_trace_id_ts", "trace_rollup", "minute_metrics_rollup",
-               "hourly_metrics_rollup", "daily_metrics_rollup"}
+    # The writers' tables and every materialized view's target (tests/store/test_insert_retries.py shows why).
+    views = query("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() "
+                  "AND engine = 'MaterializedView'")
+    targets = {match.group(1) for (create,) in views if (match := re.search(r"\bTO \w+\.(\w+)", create))}
+    assert targets == {"otel_traces_trace_id_ts", "trace_rollup", "minute_metrics_rollup", "hourly_metrics_rollup",
+                       "daily_metrics_rollup"}
+    reached = {"otel_traces", "otel_logs", *targets}
     windows = dict(query("SELECT name, extract(engine_full, 'non_replicated_deduplication_window = (\\d+)') "
                          "FROM system.tables WHERE database = currentDatabase()"))
     assert {table: windows[table] for table in reached} == dict.fromkeys(reached, "1000")

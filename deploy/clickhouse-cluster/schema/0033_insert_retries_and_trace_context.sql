@@ -2,6 +2,52 @@
 -- from src/spanhouse/store/schema/0033_insert_retries_and_trace_context.sql.
 -- Do not edit: change the source migration and run the command again.
 
+ALTER TABLE spanhouse.trace_rollup_local ON CLUSTER spanhouse
+    MODIFY COLUMN tenant CODEC(LZ4),
+    MODIFY COLUMN trace_id CODEC(LZ4),
+    MODIFY COLUMN trace_thread_id CODEC(LZ4),
+    MODIFY COLUMN trace_user_id CODEC(LZ4),
+    MODIFY COLUMN trace_first_seen CODEC(LZ4),
+    MODIFY COLUMN trace_last_seen CODEC(LZ4),
+    MODIFY COLUMN span_count CODEC(LZ4),
+    MODIFY COLUMN llm_count CODEC(LZ4),
+    MODIFY COLUMN tool_count CODEC(LZ4),
+    MODIFY COLUMN retrieval_count CODEC(LZ4),
+    MODIFY COLUMN embedding_count CODEC(LZ4),
+    MODIFY COLUMN input_token_sum CODEC(LZ4),
+    MODIFY COLUMN output_token_sum CODEC(LZ4),
+    MODIFY COLUMN total_token_sum CODEC(LZ4),
+    MODIFY COLUMN cost_sum CODEC(LZ4),
+    MODIFY COLUMN error_count CODEC(LZ4),
+    MODIFY COLUMN llm_duration_ns CODEC(LZ4),
+    MODIFY COLUMN tool_duration_ns CODEC(LZ4);
+
+ALTER TABLE spanhouse.trace_rollup ON CLUSTER spanhouse
+    MODIFY COLUMN tenant CODEC(LZ4),
+    MODIFY COLUMN trace_id CODEC(LZ4),
+    MODIFY COLUMN trace_thread_id CODEC(LZ4),
+    MODIFY COLUMN trace_user_id CODEC(LZ4),
+    MODIFY COLUMN trace_first_seen CODEC(LZ4),
+    MODIFY COLUMN trace_last_seen CODEC(LZ4),
+    MODIFY COLUMN span_count CODEC(LZ4),
+    MODIFY COLUMN llm_count CODEC(LZ4),
+    MODIFY COLUMN tool_count CODEC(LZ4),
+    MODIFY COLUMN retrieval_count CODEC(LZ4),
+    MODIFY COLUMN embedding_count CODEC(LZ4),
+    MODIFY COLUMN input_token_sum CODEC(LZ4),
+    MODIFY COLUMN output_token_sum CODEC(LZ4),
+    MODIFY COLUMN total_token_sum CODEC(LZ4),
+    MODIFY COLUMN cost_sum CODEC(LZ4),
+    MODIFY COLUMN error_count CODEC(LZ4),
+    MODIFY COLUMN llm_duration_ns CODEC(LZ4),
+    MODIFY COLUMN tool_duration_ns CODEC(LZ4);
+
+DROP TABLE IF EXISTS spanhouse.trace_context_mv ON CLUSTER spanhouse;
+
+DROP TABLE IF EXISTS spanhouse.trace_context ON CLUSTER spanhouse;
+
+DROP TABLE IF EXISTS spanhouse.trace_context_local ON CLUSTER spanhouse;
+
 INSERT INTO spanhouse.schema_migrations (version, name, checksum)
-SELECT 33, '0033_insert_retries_and_trace_context.sql', 'd90cfb4890a0bd537d4bfbd78f9ddc7ee807b9253135dd850e8be5dae4625089'
+SELECT 33, '0033_insert_retries_and_trace_context.sql', '4b4046b775646ef79629ee69d8ecfe0872d09e9892e2d6fed291eda68a3c143a'
 WHERE 33 NOT IN (SELECT version FROM spanhouse.schema_migrations);
