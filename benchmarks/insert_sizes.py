@@ -70,9 +70,12 @@ def measure(client: Client, table: str, blocks: list[bytes], per_insert: int, to
     settle(client)
     walls = []
     cpu_before = time.process_time()  # every thread of this process: chDB's merge pool too
-    for body in bodies:
+    for i, body in enumerate(bodies):
         started = time.perf_counter()
-        client.raw_insert(table, columns, insert_block=body, fmt="Native")
+        # A token of its own, as the writer gives each insert: without one, the deduplication window
+        # (migration 0033) would drop a body repeated from an earlier insert.
+        client.raw_insert(table, columns, insert_block=body, fmt="Native",
+                          settings={"insert_deduplication_token": f"bench-{table}-{per_insert}-{i}"})
         walls.append(time.perf_counter() - started)
     settle(client)
     cpu = time.process_time() - cpu_before

@@ -1,59 +1,116 @@
-"""Where trace-lookup time goes: the same SQL alone, beside a running server, and over HTTP.
+"""Where trace-lookup time goes: each step of `GET /api/v1/traces/{id}` alone, then the whole request.
 
-`python -m benchmarks.lookup_breakdown [--rows N]` loads N synthetic spans into a temporary store,
-starts spanhouse in this process, and prints lookup p50/max for each path, so a change to the
-query, the schema or the server's threading can be judged against the other paths.
+`python -m benchmarks.lookup_breakdown [--rows N] [--store DIR]` loads N synthetic spans (7 per
+trace, as `benchmarks/sql/synthetic_spans.sql` makes them) into a store, starts spanhouse on it in
+this process, and times random trace lookups: chDB's fixed cost per query (`SELECT 1`), each query
+the handler runs, the Python that turns rows into the document, and the request over HTTP. Each
+line gives wall p50/p99 and the CPU time this process spent per call (all threads: chDB's too),
+which a busy machine disturbs less than wall time. `--store DIR` keeps the store for the next run
+(it is loaded only while empty), so a change to the queries can be judged without reloading.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
-import statistics
+import os
+import random
+import resource
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 
+from spanhouse.query import threads, trace_docs
 from spanhouse.query.reader import Reader
+from spanhouse.query.timeline import build_timeline
 from spanhouse.settings import Settings
 from spanhouse.store.client import connect
 from tests.conftest import RunningServer
 
 SQL = Path(__file__).parent / "sql" / "synthetic_spans.sql"
+SPANS_PER_TRACE = 7
+LOAD_STEP = 2_100_000  # whole traces per insert keeps memory modest
 
 
-def timed(trace_ids: list[str], call: Callable[[str], object]) -> str:
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(name: str, keys: list[Any], call: Callable[[Any], object]) -> None:
+    for key in keys[:3]:  # warm the caches
+        call(key)
     times = []
-    for trace_id in trace_ids:
+    cpu_before = cpu_s()
+    for key in keys:
         started = time.perf_counter()
-        call(trace_id)
+        call(key)
         times.append((time.perf_counter() - started) * 1000)
-    return f"p50 {statistics.median(times):.1f} ms, max {max(times):.1f} ms"
+    cpu_ms = (cpu_s() - cpu_before) * 1000 / len(keys)
+    times.sort()
+    p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+    print(f"  {name:<44} p50 {times[len(times) // 2]:6.1f} ms  p99 {p99:6.1f} ms  CPU {cpu_ms:6.1f} ms/call",
+          flush=True)
+
+
+async def handler(reader: Reader, trace_id: str) -> bytes:
+    """What the API's trace handler does, without HTTP."""
+    doc = (await trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000))[trace_id]
+    doc["thread"] = await threads.thread_summary(reader, "default", doc["thread_id"]) if doc["thread_id"] else None
+    return orjson.dumps(doc)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=700_000)
+    parser.add_argument("--rows", type=int, default=700_000, help="synthetic spans to load (default 700k)")
+    parser.add_argument("--store", type=Path, help="keep the store in DIR (loaded only while empty)")
+    parser.add_argument("--lookups", type=int, default=200, help="random traces looked up per step (default 200)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="spanhouse-lookup-") as tmp:
-        settings = Settings(clickhouse_dsn=f"chdb://{tmp}", otlp_grpc_port=0, otlp_http_port=0, api_port=0)
-        with RunningServer(settings) as server:
-            client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
-            client.command(SQL.read_text(), parameters={"first": 0, "rows": args.rows})
-            traces = args.rows // 7
-            ids = [hashlib.md5(f"trace-{n}".encode()).hexdigest() for n in range(0, traces, max(1, traces // 100))]
-            reader = Reader(client)
-            params = {"tenant": "default", "max_spans": 50_000}
-            print("SQL through Reader, beside the running server:",
-                  timed(ids, lambda t: reader.rows_sync("trace_spans", {**params, "trace_id": t})))
-            print("one narrow column:",
-                  timed(ids, lambda t: client.query("SELECT SpanId FROM otel_traces WHERE TraceId = {t:String}",
-                                                    parameters={"t": t})))
-            with httpx.Client(base_url=server.api, timeout=60) as http:
-                print("GET /api/v1/traces/{id}:", timed(ids, lambda t: http.get(f"/api/v1/traces/{t}")))
+    with ExitStack() as stack:
+        path = args.store or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="spanhouse-lookup-")))
+        settings = Settings(clickhouse_dsn=f"chdb://{path}", otlp_grpc_port=0, otlp_http_port=0, api_port=0,
+                            retention_raw_days=0)
+        server = stack.enter_context(RunningServer(settings))
+        client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+        stored = client.query("SELECT count() FROM otel_traces").result_rows[0][0]
+        if not stored:
+            started = time.perf_counter()
+            for first in range(0, args.rows, LOAD_STEP):
+                client.command(SQL.read_text(), parameters={"first": first, "rows": min(LOAD_STEP, args.rows - first)})
+            stored = client.query("SELECT count() FROM otel_traces").result_rows[0][0]
+            print(f"loaded {stored:,} spans in {time.perf_counter() - started:.0f} s")
+        rng = random.Random(7)
+        ids = [hashlib.md5(f"trace-{rng.randrange(stored // SPANS_PER_TRACE)}".encode()).hexdigest()
+               for _ in range(args.lookups)]
+        print(f"{stored / 1e6:.1f}M spans stored, {args.lookups} random traces, load average "
+              f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
+
+        reader = Reader(client)
+        tenant = {"tenant": "default"}
+        spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}) for t in ids}
+        docs = {t: asyncio.run(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t] for t in ids}
+        timed("chDB fixed cost (SELECT 1)", ids, lambda t: client.query("SELECT 1"))
+        timed("query trace_spans", ids, lambda t: reader.rows_sync(
+            "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
+        timed("query trace_genai_events (model calls w/o messages)", ids, lambda t: reader.rows_sync(
+            "trace_genai_events", {**tenant, "trace_ids": [t], "max_events": 20_000, "start_ns": 0, "end_ns": 2**62}))
+        timed("query thread_summary", ids, lambda t: reader.rows_sync(
+            "thread_summary", {**tenant, "thread_id": docs[t]["thread_id"]}))
+        timed("Python: rows -> document, JSON", ids, lambda t: orjson.dumps(build_timeline(
+            t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
+        timed("load_timelines (every query it needs)", ids, lambda t: asyncio.run(
+            trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
+        timed("load_timelines + thread summary (the handler)", ids, lambda t: asyncio.run(handler(reader, t)))
+        with httpx.Client(base_url=server.api, timeout=60) as http:
+            timed("GET /api/v1/traces/{id} (server in this process)", ids,
+                  lambda t: http.get(f"/api/v1/traces/{t}").raise_for_status())
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ engine (chDB, on its own data path) in a child process behind the parts of Click
 interface that clickhouse-connect uses: SQL in the body or the `query` parameter, Native data
 after an INSERT ... FORMAT line (lz4/zstd/gzip Content-Encoding, chunked or not), `param_*`
 query parameters, `database`, `default_format`, `GET /ping`, errors as a status with
-`X-ClickHouse-Exception-Code`. Per-query settings are ignored, and it has no users.
+`X-ClickHouse-Exception-Code`. Per-query settings are ignored, except the insert deduplication
+ones (INSERT_SETTINGS), which ride along with an insert; it has no users.
 
 `ClickHouseProcess` starts it on a free loopback port, `kill()`s it with SIGKILL (the client
 sees refused connections, as with a crashed server) and `start()`s it again on the same port
@@ -29,8 +30,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from spanhouse.store.sqltext import quote_string
+
 _INSERT_HEAD = re.compile(rb"^\s*(INSERT\s+INTO\s.*?\bFORMAT\s+\w+)[ \t]*\r?\n?", re.IGNORECASE | re.DOTALL)
 _ERROR_CODE = re.compile(r"Code:\s*(\d+)")
+# What a retried insert needs to be dropped as ClickHouse drops it (tests/store/test_insert_retries.py).
+INSERT_SETTINGS = frozenset({"insert_deduplication_token", "deduplicate_blocks_in_dependent_materialized_views"})
 
 
 def _decompress(data: bytes, encoding: str | None) -> bytes:
@@ -48,7 +53,8 @@ class _Engine:
         self._conn = chdb.connect(path)
         self._lock = threading.Lock()
 
-    def run(self, sql: str, data: bytes | None, database: str, fmt: str, params: dict[str, str]) -> bytes:
+    def run(self, sql: str, data: bytes | None, database: str, fmt: str, params: dict[str, str],
+            settings: dict[str, str]) -> bytes:
         with self._lock:
             self._conn.query(f"USE `{database}`" if database else "USE default", "TabSeparated")
             if data is None:
@@ -58,7 +64,9 @@ class _Engine:
                 infile.write(data)
                 infile.flush()
                 head, _, fmt_clause = sql.rpartition(" FORMAT ")
-                self._conn.query(f"{head} FROM INFILE '{infile.name}' FORMAT {fmt_clause}", "TabSeparated")
+                clause = ", ".join(f"{name} = {quote_string(value)}" for name, value in settings.items())
+                self._conn.query(f"{head} FROM INFILE '{infile.name}'{' SETTINGS ' + clause if clause else ''} "
+                                 f"FORMAT {fmt_clause}", "TabSeparated")
             return b""
 
 
@@ -104,7 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
         bind = {name[len("param_"):]: value for name, value in params.items() if name.startswith("param_")}
         try:
             result = self.engine.run(sql_text.decode().strip(), data, params.get("database", ""),
-                                     params.get("default_format", "TabSeparated"), bind)
+                                     params.get("default_format", "TabSeparated"), bind,
+                                     {name: value for name, value in params.items() if name in INSERT_SETTINGS})
         except Exception as exc:  # the engine's error, as ClickHouse would report it
             code = _ERROR_CODE.search(str(exc))
             self._answer(500, f"{exc}\n".encode(), {"X-ClickHouse-Exception-Code": code.group(1) if code else "1000"})

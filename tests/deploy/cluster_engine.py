@@ -72,7 +72,8 @@ def main(schema_dir: Path, work: Path) -> dict[str, Any]:
     with BatchWriter(client, layout) as writer:
         writer.submit(block).result(timeout=60)
     report["local_spans"] = rows("SELECT TraceId, count() FROM otel_traces_local GROUP BY TraceId ORDER BY TraceId")
-    report["trace_context"] = rows("SELECT TraceId, max(ThreadId) FROM trace_context GROUP BY TraceId ORDER BY TraceId")
+    report["trace_threads"] = rows("SELECT trace_id, max(trace_thread_id) AS thread FROM trace_rollup "
+                                   "GROUP BY trace_id HAVING thread != '' ORDER BY trace_id")
     report["trace_spans"] = rows("SELECT TraceId, count() FROM otel_traces GROUP BY TraceId ORDER BY TraceId")
     report["unpriced_models"] = rows("SELECT sum(Spans) FROM unpriced_models")[0][0]
     report["unpriced_spans"] = rows("SELECT count() FROM otel_traces WHERE TotalCost IS NULL AND InputTokens > 0")[0][0]

@@ -52,5 +52,5 @@ def test_applied_as_an_operator_would_the_schema_leaves_spanhouse_nothing_to_mig
     spans_per_trace = [[hex_id(7), 2], [hex_id(8), 1]]
     assert report["local_spans"] == spans_per_trace
     assert report["trace_spans"] == spans_per_trace
-    assert report["trace_context"] == [[hex_id(7), "thread-1"]]  # the MV on otel_traces_local fired
+    assert report["trace_threads"] == [[hex_id(7), "thread-1"]]  # the MV on otel_traces_local fired
     assert report["unpriced_models"] == report["unpriced_spans"]

@@ -111,8 +111,8 @@ def _stored(settings: Settings) -> tuple[dict[Key, list[dict[str, Any]]], list[d
         log_columns = ("TraceId", "SpanId", "EventName", "Body", "BodyType", "LogAttributes")
         result = client.query(f"SELECT {', '.join(log_columns)} FROM otel_logs ORDER BY Timestamp, ObservedTimestamp")
         logs = [dict(zip(log_columns, values, strict=True)) for values in result.result_rows]
-        result = client.query("SELECT TraceId, max(ThreadId), max(UserId), min(FirstAgent).name FROM trace_context "
-                              "GROUP BY TraceId")
+        result = client.query("SELECT trace_id, max(trace_thread_id), max(trace_user_id), "
+                              "min(trace_first_agent).name FROM trace_rollup GROUP BY trace_id")
         context = {trace_id: (thread, user, agent) for trace_id, thread, user, agent in result.result_rows}
     finally:
         client.close()

@@ -130,11 +130,11 @@ def test_every_base_table_has_a_distributed_table_under_its_own_name(cluster_ddl
 
 
 def test_todays_tables_are_sharded_by_trace(cluster_ddl):
-    names = ("otel_traces", "otel_traces_trace_id_ts", "trace_context", "otel_logs")
+    names = ("otel_traces", "otel_traces_trace_id_ts", "trace_rollup", "otel_logs")
     assert {name: sharding_key(cluster_ddl, name) for name in names} == {
         "otel_traces": "cityHash64(TraceId)",
         "otel_traces_trace_id_ts": "cityHash64(TraceId)",
-        "trace_context": "cityHash64(TraceId)",
+        "trace_rollup": "cityHash64(trace_id)",
         # logs without trace context would all land on the shard of '': spread at random instead
         "otel_logs": "if(TraceId = '', rand(), cityHash64(TraceId))",
     }
@@ -356,3 +356,26 @@ def test_a_refused_migration_is_named_in_the_error():
     migrations = [Migration(0, "0000_t.sql", "CREATE TABLE t (x String) ENGINE = Kafka")]
     with pytest.raises(ClusterRenderError, match=r"^0000_t.sql: table t: no cluster rule for ENGINE = Kafka$"):
         render_migrations(migrations, TARGET)
+
+
+def test_a_migration_file_holding_several_statements_renders_each_in_turn():
+    [migration] = render_migrations([Migration(0, "0000_m.sql", """
+        CREATE TABLE t (x String) ENGINE = MergeTree ORDER BY x;
+        ALTER TABLE t ADD INDEX idx_x x TYPE bloom_filter GRANULARITY 1;
+    """)], TARGET)
+    assert [statement.split(" (")[0].split("\n")[0] for statement in migration.statements] == [
+        "CREATE TABLE spanhouse.t_local ON CLUSTER spanhouse", "CREATE TABLE spanhouse.t ON CLUSTER spanhouse",
+        "ALTER TABLE spanhouse.t_local ON CLUSTER spanhouse ADD INDEX idx_x x TYPE bloom_filter GRANULARITY 1"]
+
+
+def test_settings_only_plain_mergetree_reads_are_left_out_since_the_cluster_tables_are_replicated():
+    renderer = ClusterRenderer(TARGET)
+    renderer.render("CREATE TABLE t (x String) ENGINE = MergeTree ORDER BY x")
+    # Replicated tables deduplicate retried inserts by themselves (replicated_deduplication_window).
+    assert renderer.render("ALTER TABLE t MODIFY SETTING non_replicated_deduplication_window = 1000") == []
+    assert renderer.render("ALTER TABLE t MODIFY SETTING non_replicated_deduplication_window = 9, "
+                           "non_replicated_deduplication_window = 10") == []
+    assert renderer.render("ALTER TABLE t MODIFY SETTING index_granularity_bytes = 1024") == [
+        "ALTER TABLE spanhouse.t_local ON CLUSTER spanhouse MODIFY SETTING index_granularity_bytes = 1024"]
+    with pytest.raises(ClusterRenderError, match="non_replicated_\\* settings in an ALTER of their own"):
+        renderer.render("ALTER TABLE t MODIFY SETTING non_replicated_deduplication_window = 9, max_parts_in_total = 9")

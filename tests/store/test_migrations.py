@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spanhouse.app import INSERT_COLUMNS
 from spanhouse.store import migrations
 
@@ -46,3 +48,29 @@ def test_every_table_view_and_column_has_a_comment_so_describe_explains_the_sche
     assert query("SELECT table, name FROM system.columns WHERE database = currentDatabase() AND comment = '' "
                  "AND table NOT IN (SELECT name FROM system.tables WHERE database = currentDatabase() "
                  "AND engine = 'MaterializedView')") == []
+
+
+def test_a_migration_file_may_hold_several_statements_applied_in_order_and_recorded_once(store, query):
+    bootstrap = migrations.load_migrations()[0]
+    two = migrations.Migration(9001, "9001_two.sql", """-- a comment before the first statement
+        CREATE TABLE IF NOT EXISTS first_one (x String) ENGINE = MergeTree ORDER BY x;
+        ALTER TABLE first_one ADD COLUMN IF NOT EXISTS y String; -- 'a ; in a comment'
+    """)
+    assert migrations.migrate(store, [bootstrap, two]) == ["9001_two.sql"]
+    assert migrations.migrate(store, [bootstrap, two]) == []
+    assert query("SELECT name FROM system.columns WHERE database = currentDatabase() AND table = 'first_one'") == [
+        ("x",), ("y",)]
+    assert query("SELECT count() FROM schema_migrations WHERE version = 9001") == [(1,)]
+
+
+def test_every_table_an_insert_can_reach_keeps_a_deduplication_window_so_a_retried_insert_is_dropped(query):
+    # The writers' tables and every materialized view's target (tests/store/test_insert_retries.py shows why).
+    views = query("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() "
+                  "AND engine = 'MaterializedView'")
+    targets = {match.group(1) for (create,) in views if (match := re.search(r"\bTO \w+\.(\w+)", create))}
+    assert targets == {"otel_traces_trace_id_ts", "trace_rollup", "minute_metrics_rollup", "hourly_metrics_rollup",
+                       "daily_metrics_rollup"}
+    reached = {"otel_traces", "otel_logs", *targets}
+    windows = dict(query("SELECT name, extract(engine_full, 'non_replicated_deduplication_window = (\\d+)') "
+                         "FROM system.tables WHERE database = currentDatabase()"))
+    assert {table: windows[table] for table in reached} == dict.fromkeys(reached, "1000")

@@ -169,6 +169,7 @@ def test_a_bad_batch_fails_alone(store, query):
         good_after.result(timeout=20)
         with pytest.raises(StoreError):
             bad_future.result(timeout=20)
+    # 5, not 3: each batch retried alone carries a deduplication token of its own, not its group's
     assert query("SELECT count() FROM otel_traces") == [(5,)]
 
 

@@ -7,7 +7,7 @@ filter means:
     as stored: numbers in decimal, booleans `true` / `false`): the trace has a span that matches.
     Each filter may be matched by a different span (`model=gpt-4o&category=TOOL` finds traces
     that called gpt-4o and called a tool). `model` matches the requested or the answering model.
-  * `thread`, `user`, `agent`: the trace's own, resolved over all its spans as `trace_context`
+  * `thread`, `user`, `agent`: the trace's own, resolved over all its spans as `trace_rollup`
     resolves them (the thread and user any span names, the agent of the earliest span naming
     one: the outer agent), so a trace whose root alone names the thread is found by it.
   * `status=error`: some span of the trace failed; `status=ok`: none did.

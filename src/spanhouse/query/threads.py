@@ -47,7 +47,8 @@ LIST_PARAMETERS = frozenset({"start", "end", "agent", "user", "model", "min_dura
                              "has_errors", "sort", "order", "limit", "cursor"})
 THREAD_PARAMETERS = frozenset({"limit", "cursor"})
 
-# The list query's parameters when it is asked for one thread: no window, no filters, no paging.
+# The list query's parameters when it is asked for one thread: no window, no filters, no paging
+# (benchmarks/search.py lists with them; `thread_summary` has a query of its own).
 _ONE_THREAD = {"start_ns": 0, "end_ns": 0, "agent": "", "user": "", "model": "", "min_duration_ms": 0.0,
                "min_tokens": 0, "min_cost": 0.0, "has_errors": "", "sort": "last_seen", "descending": 1,
                "after": 0, "after_key": 0, "after_id": "", "limit": 1}
@@ -73,7 +74,7 @@ def thread_json(row: Row) -> dict[str, Any]:
 
 async def thread_summary(reader: Reader, tenant: str, thread_id: str) -> dict[str, Any] | None:
     """The thread's thread_activity row as JSON, None when no trace of the tenant belongs to it."""
-    rows = await reader.rows("threads", {**_ONE_THREAD, "tenant": tenant, "thread_id": thread_id})
+    rows = await reader.rows("thread_summary", {"tenant": tenant, "thread_id": thread_id})
     return thread_json(rows[0]) if rows else None
 
 

@@ -238,6 +238,24 @@ def totals(rows: Iterable[Row], wall_time_ns: int) -> dict[str, Any]:
     }
 
 
+def resolve_trace_context(rows: Iterable[Row]) -> tuple[str, str, str]:
+    """(thread, user, outer agent) of a trace, from the rows of all its spans, as trace_rollup resolves them.
+
+    The greatest ThreadId and UserId any span names (empty ones sort first; ClickHouse compares
+    strings bytewise and UTF-8 keeps code point order, so Python's max agrees), and the agent of
+    the earliest-starting span that names one (ties to the least name); '' for what none names.
+    Every span of a trace may carry them, whichever arrived first, so only all its rows decide.
+    """
+    thread = user = ""
+    first_agent: tuple[int, str] | None = None
+    for row in rows:
+        thread = max(thread, row["ThreadId"])
+        user = max(user, row["UserId"])
+        if row["AgentName"] and (first_agent is None or (row["StartNs"], row["AgentName"]) < first_agent):
+            first_agent = (row["StartNs"], row["AgentName"])
+    return thread, user, first_agent[1] if first_agent else ""
+
+
 def rollup_totals(row: Row) -> dict[str, Any]:
     """`totals` from a trace_rollup row (sql/trace_totals.sql): for a trace too long to list whole."""
     return {

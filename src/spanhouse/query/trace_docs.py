@@ -1,9 +1,12 @@
 """Timeline documents of one or more traces, read from the store: what `GET /api/v1/traces/{id}`
 serves, and what `GET /api/v1/threads/{id}` serves for each turn.
 
-One query for the spans of all the traces (`sql/trace_spans.sql`), one for the message text they
-reference by hash, and, only when a model call has no messages of its own, one for the GenAI log
-events that may carry them. `timeline.py` turns the rows into documents.
+One query for the spans of all the traces (`sql/trace_spans.sql`); then, only when needed, one for
+the message text they reference by hash, one for the totals, thread, user and agent of a trace
+cut at `max_spans` (trace_rollup), and one for the GenAI log events that may carry the messages
+of a model call that has none of its own. `timeline.py` turns the rows into documents. Each
+query costs a few ms whatever it reads, so what the spans themselves tell (a whole trace's
+thread, user and agent, and its time range) is taken from them rather than asked again.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from spanhouse.query.timeline import (
     content_hashes,
     inflate_content,
     needs_log_messages,
+    resolve_trace_context,
     rollup_totals,
 )
 
@@ -50,27 +54,45 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     for row in rows:
         by_trace[row["TraceId"]].append(row)
     limited = len(rows) >= max_spans
-    docs: dict[str, dict[str, Any]] = {}
+    truncated: dict[str, bool] = {}
     for trace_id, trace_rows in by_trace.items():
         if span_counts is not None and trace_id in span_counts:
-            truncated = limited and len({row["SpanId"] for row in trace_rows}) < span_counts[trace_id]
+            truncated[trace_id] = limited and len({row["SpanId"] for row in trace_rows}) < span_counts[trace_id]
         else:
-            truncated = limited
-        doc = build_timeline(trace_id, trace_rows, truncated=truncated)
+            truncated[trace_id] = limited
+    # A trace whose spans are not all listed: its totals, thread, user and agent from trace_rollup.
+    rollups: dict[str, Row] = {}
+    if any(truncated.values()):
+        cut = [trace_id for trace_id, is_cut in truncated.items() if is_cut]
+        rollups = {row["trace_id"]: row for row in await reader.rows("trace_totals", {"tenant": tenant,
+                                                                                      "trace_ids": cut})}
+    docs: dict[str, dict[str, Any]] = {}
+    ranges: dict[str, tuple[int, int]] = {}
+    for trace_id, trace_rows in by_trace.items():
+        rollup = rollups.get(trace_id)
+        if rollup is not None:
+            context = rollup["thread_id"], rollup["user_id"], rollup["agent_name"]
+            ranges[trace_id] = rollup["start_ns"], rollup["end_ns"]
+        else:
+            context = resolve_trace_context(trace_rows)
+            ranges[trace_id] = (min(row["StartNs"] for row in trace_rows),
+                                max(row["StartNs"] + row["Duration"] for row in trace_rows))
+        for row in trace_rows:
+            row["TraceThreadId"], row["TraceUserId"], row["TraceAgentName"] = context
+        doc = build_timeline(trace_id, trace_rows, truncated=truncated[trace_id])
         if doc is not None:
+            if rollup is not None:
+                doc["totals"] = rollup_totals(rollup)
             docs[trace_id] = doc
     wanting = [trace_id for trace_id, doc in docs.items() if needs_log_messages(doc)]
     if wanting:
-        events = await reader.rows("trace_genai_events",
-                                   {"tenant": tenant, "trace_ids": wanting, "max_events": MAX_EVENTS})
+        events = await reader.rows("trace_genai_events", {
+            "tenant": tenant, "trace_ids": wanting, "max_events": MAX_EVENTS,
+            "start_ns": min(ranges[trace_id][0] for trace_id in wanting),
+            "end_ns": max(ranges[trace_id][1] for trace_id in wanting)})
         by_trace_events: dict[str, list[Row]] = defaultdict(list)
         for event in events:
             by_trace_events[event["TraceId"]].append(event)
         for trace_id in wanting:
             attach_log_messages(docs[trace_id], by_trace_events.get(trace_id, []))
-    truncated_ids = [trace_id for trace_id, doc in docs.items() if doc["truncated"]]
-    if truncated_ids:
-        # The listed spans are not all of the trace: its totals come from trace_rollup.
-        for row in await reader.rows("trace_totals", {"tenant": tenant, "trace_ids": truncated_ids}):
-            docs[row["trace_id"]]["totals"] = rollup_totals(row)
     return docs

@@ -16,6 +16,9 @@ into the statements a cluster needs, by fixed rules:
   shards its rows.)
 * A plain view reads the Distributed tables, so it answers for the whole cluster.
 * `ALTER TABLE t` alters `t_local`; its column actions also alter `t`, whose columns must match.
+  Settings that only plain MergeTree tables read (`non_replicated_*`) are left out for the
+  Replicated ones: they deduplicate retried inserts by default (replicated_deduplication_window).
+* A migration file may hold several statements; each is rendered in turn.
 * `schema_migrations` (see REPLICATED_EVERYWHERE) is one replication group spanning every node:
   no `{shard}` in its path and no Distributed table, so whichever node spanhouse talks to knows
   every migration applied.
@@ -44,6 +47,7 @@ from spanhouse.store.sqltext import (
     quote_string,
     significant,
     splice,
+    split_statements,
     split_top_level,
     table_references,
     tokenize,
@@ -139,7 +143,10 @@ def render_migrations(migrations: Sequence[Migration], target: ClusterTarget,
     rendered: list[ClusterMigration] = []
     for migration in migrations:
         try:
-            statements = renderer.render(migration.sql)
+            statements = [rendered for statement in split_statements(migration.sql)
+                          for rendered in renderer.render(statement)]
+        except SqlSyntaxError as exc:
+            raise ClusterRenderError(f"{migration.name}: {exc}") from exc
         except ClusterRenderError as exc:
             raise ClusterRenderError(f"{migration.name}: {exc}") from exc
         rendered.append(ClusterMigration(migration.version, migration.name, migration.checksum, tuple(statements)))
@@ -377,6 +384,8 @@ class ClusterRenderer:
         name_span = s.span(2, after - 1)
         actions = split_top_level(s.tokens, after, len(s.tokens))
         self._track_columns(obj, s, actions)
+        if obj.kind in ("sharded", "everywhere") and self._non_replicated_settings_only(s, actions):
+            return []  # the local table is Replicated: the setting means nothing to it
         if obj.kind != "sharded":
             return [s.splice([(name_span, f"{self.target.qualified(name)} {self.target.on_cluster}"), *edits])]
         statements = [s.splice([
@@ -427,6 +436,23 @@ class ClusterRenderer:
     def _not_on_cluster_yet(s: _Statement, after: int) -> None:
         if s.word(after) == "ON" and s.word(after + 1) == "CLUSTER":
             raise ClusterRenderError("migrations are written for one node; ON CLUSTER is added when rendering")
+
+    @staticmethod
+    def _non_replicated_settings_only(s: _Statement, actions: Sequence[tuple[int, int]]) -> bool:
+        """Whether the actions only set `non_replicated_*` settings; raises when they mix those with others."""
+        names = []  # "" for an action that is not a setting
+        for a, _ in actions:
+            if (s.word(a), s.word(a + 1)) == ("MODIFY", "SETTING"):
+                names.append(s.tokens[a + 2].name)
+            elif names and names[-1] and s.tokens[a + 1].text == "=":  # `MODIFY SETTING a = 1, b = 2`
+                names.append(s.tokens[a].name)
+            else:
+                names.append("")
+        plain = [name.startswith("non_replicated_") for name in names]
+        if any(plain) and not all(plain):
+            raise ClusterRenderError("alter non_replicated_* settings in an ALTER of their own: the cluster's "
+                                     "Replicated tables leave them out")
+        return all(plain)
 
     @staticmethod
     def _column_names(s: _Statement, lo: int, hi: int) -> list[str]:

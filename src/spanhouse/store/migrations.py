@@ -1,7 +1,9 @@
 """Forward-only schema migrations from the numbered `.sql` files in `schema/`.
 
 Each file holds one statement creating one object, written with IF NOT EXISTS, so that a
-migration interrupted between running and being recorded is simply run again. Applied
+migration interrupted between running and being recorded is simply run again. (A file may hold a
+few statements separated by semicolons, each as idempotent, run in order: a ClickHouse server
+takes one statement per request.) Applied
 versions are recorded in `schema_migrations`; running the runner twice changes nothing.
 The same files serve chDB and a ClickHouse server.
 """
@@ -17,6 +19,7 @@ from importlib import resources
 from clickhouse_connect.driver.client import Client
 
 from spanhouse.store.client import map_error
+from spanhouse.store.sqltext import split_statements
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +86,8 @@ def migrate(client: Client, migrations: list[Migration] | None = None) -> list[s
                     )
                 continue
             logger.info("applying migration %s", migration.name)
-            client.command(migration.sql)
+            for statement in split_statements(migration.sql):
+                client.command(statement)
             client.insert(
                 "schema_migrations",
                 [[migration.version, migration.name, migration.checksum]],

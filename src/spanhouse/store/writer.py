@@ -19,17 +19,27 @@ Contract:
     `retry_deadline_s`; then the batches' futures fail with `StoreUnavailable`. When a grouped
     insert fails for a non-retryable reason, each batch is retried on its own so one bad
     request cannot fail the requests queued beside it.
-  * On exit, everything queued is flushed before the thread stops.
+  * A retry never stores a batch twice: each insert carries an `insert_deduplication_token`,
+    the same on every retry of the same blocks and new for any other set of blocks (a batch
+    retried alone after its group failed gets its own), so when an insert committed but its
+    answer was lost, ClickHouse drops the retry, in the table and in every materialized view
+    target fed from it (migration 0033 gives the single-node tables a deduplication window;
+    Replicated tables keep one by default).
+  * On exit, everything queued is flushed before the thread stops. close() also ends a retry
+    backoff: once closing, a failed insert is not tried again and its futures fail with
+    `StoreUnavailable`, so closing a writer whose store is down returns promptly.
   * Blocks arrive already in Native format (`store/native.py`): the thread only concatenates
     them, so its time goes to ClickHouse, not to Python serialisation.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -43,6 +53,11 @@ from spanhouse.store.client import map_error
 from spanhouse.store.native import NativeBlock, TableLayout
 
 logger = logging.getLogger(__name__)
+
+# Per insert: the token makes a retry of the same blocks a no-op, and the dependent-views setting
+# makes the materialized views' targets skip it too (ClickHouse >= 24 defaults it to 1, older
+# servers to 0, which would count a deduplicated retry into the rollups again).
+_DEDUP_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1}
 
 
 class SpanSink(Protocol):
@@ -105,6 +120,10 @@ class BatchWriter:
         self._pending_spans = 0  # not yet taken by an insert
         self._queued_spans = 0  # not yet durable: pending + the insert in flight
         self._stopping = False
+        self._closed = threading.Event()  # set by close(): ends a retry backoff at once
+        # Tokens: unique to this writer's lifetime, then one number per set of blocks inserted.
+        self._token_prefix = f"spanhouse-{uuid.uuid4().hex}"
+        self._token_numbers = itertools.count(1)
         self._thread: threading.Thread | None = None
         self.inserted_spans = 0
         self.inserts = 0
@@ -122,6 +141,7 @@ class BatchWriter:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        self._closed.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():
@@ -209,26 +229,30 @@ class BatchWriter:
         self._done(taken)
 
     def _insert_with_retries(self, blocks: list[NativeBlock]) -> None:
+        token = f"{self._token_prefix}-{next(self._token_numbers)}"  # the same on every retry below
         deadline = self._clock() + self._retry_deadline
         delay = 0.1
         attempt = 0
         while True:
             attempt += 1
             try:
-                self._insert(blocks)
+                self._insert(blocks, token)
                 return
             except StoreUnavailable as exc:
-                if self._clock() + delay > deadline:
-                    logger.error("giving up on an insert after %d attempts: %s", attempt, exc)
+                closing = self._closed.is_set()
+                if closing or self._clock() + delay > deadline:
+                    logger.error("giving up on an insert after %d attempts%s: %s", attempt,
+                                 " (spanhouse is shutting down)" if closing else "", exc)
                     raise
                 logger.warning("insert failed (attempt %d), retrying in %.2fs: %s", attempt, delay, exc)
-                time.sleep(delay * random.uniform(0.8, 1.2))
+                self._closed.wait(delay * random.uniform(0.8, 1.2))  # close() ends the wait: one last try
                 delay = min(delay * 2, 5.0)
 
-    def _insert(self, blocks: list[NativeBlock]) -> None:
+    def _insert(self, blocks: list[NativeBlock], token: str) -> None:
         body = blocks[0].data if len(blocks) == 1 else b"".join(block.data for block in blocks)
         try:
-            self._client.raw_insert(self._table, self._columns, insert_block=body, fmt="Native")
+            self._client.raw_insert(self._table, self._columns, insert_block=body, fmt="Native",
+                                    settings={**_DEDUP_SETTINGS, "insert_deduplication_token": token})
         except Exception as exc:
             raise map_error(exc, f"insert into {self._table}") from exc
         self.inserts += 1

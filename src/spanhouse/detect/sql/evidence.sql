@@ -41,10 +41,10 @@ FROM
 ) AS s
 LEFT JOIN
 (
-    SELECT Tenant AS tenant, TraceId AS trace_id, max(ThreadId) AS thread
-    FROM trace_context
-    WHERE Tenant IN {tenants:Array(String)}
-      AND TraceId IN (SELECT TraceId FROM otel_traces
+    SELECT r.tenant AS tenant, r.trace_id AS trace_id, max(r.trace_thread_id) AS thread
+    FROM trace_rollup AS r
+    WHERE r.tenant IN {tenants:Array(String)}
+      AND r.trace_id IN (SELECT TraceId FROM otel_traces
                       WHERE Tenant IN {tenants:Array(String)} AND Timestamp >= t_start AND Timestamp < t_end
                         AND AgentName IN {agents:Array(String)})
     GROUP BY tenant, trace_id

@@ -1,6 +1,6 @@
 -- The same tool called again and again in one thread (or, for a trace without a thread, in one
 -- trace) within the window: an agent stuck in a loop. Reads the window's raw tool spans (time
--- pruned by the table's key) and resolves each trace's thread and agent through trace_context.
+-- pruned by the table's key) and resolves each trace's thread and agent through trace_rollup.
 WITH
     toDateTime64({now:DateTime64(3, 'UTC')}, 9, 'UTC') AS t_end,
     t_end - toIntervalSecond({window_s:UInt32}) AS t_start
@@ -25,10 +25,11 @@ FROM
 ) AS calls
 LEFT JOIN
 (
-    SELECT Tenant AS tenant, TraceId AS trace_id, max(ThreadId) AS thread, min(FirstAgent).name AS agent
-    FROM trace_context
-    WHERE TraceId IN (SELECT TraceId FROM otel_traces WHERE Timestamp >= t_start AND Timestamp < t_end
-                      AND Category = 'TOOL')
+    SELECT r.tenant AS tenant, r.trace_id AS trace_id, max(r.trace_thread_id) AS thread,
+           min(r.trace_first_agent).name AS agent
+    FROM trace_rollup AS r
+    WHERE r.trace_id IN (SELECT TraceId FROM otel_traces WHERE Timestamp >= t_start AND Timestamp < t_end
+                         AND Category = 'TOOL')
     GROUP BY tenant, trace_id
 ) AS ctx ON calls.tenant = ctx.tenant AND calls.trace_id = ctx.trace_id
 GROUP BY calls.tenant, calls.tool, if(ctx.thread != '', ctx.thread, calls.trace_id)

@@ -12,7 +12,7 @@
 --     before the window, with spans in it, would be taken as starting in it.)
 --  2. Their spans, read from the window's start to the last end among them (all spans of those
 --     traces lie in that range), aggregated per trace: the same sums as trace_rollup, and the
---     thread, user and outer agent resolved over all the trace's spans as trace_context does.
+--     thread, user and outer agent resolved over all the trace's spans as trace_rollup does.
 --     Only what the sort and the filters given need is aggregated: each filter is written
 --     `if(<not given>, 1, <condition>)`, which ClickHouse folds away with the aggregates and
 --     columns it reads (`<not given> OR <condition>` is not folded). Measured over a week of

@@ -1,6 +1,6 @@
 -- One row per trace of a page of the trace search: its root span, totals (the same sums as
 -- trace_rollup) and the thread, user and outer agent resolved over all its spans (as
--- trace_context resolves them). The handler passes the page's trace ids and the time range
+-- trace_rollup resolves them). The handler passes the page's trace ids and the time range
 -- their spans lie in, so the scan reads those hours, and of them the granules the primary key
 -- and the bloom filter on TraceId point to.
 SELECT

@@ -1,13 +1,8 @@
 -- GenAI content events of some traces that arrived as OTLP log records (gen_ai.user.message,
 -- gen_ai.choice, gen_ai.client.inference.operation.details, ...), for the timeline to attach to
--- their spans whichever arrived first. Bounded by the traces' time range (records can be
--- stamped a little before their span starts or observed after it ends: a minute / an hour of
--- slack), then by the bloom filter on TraceId.
-WITH (
-    SELECT (min(Start), max(End))
-    FROM otel_traces_trace_id_ts
-    WHERE Tenant = {tenant:String} AND TraceId IN {trace_ids:Array(String)}
-) AS bounds
+-- their spans whichever arrived first. Bounded by the traces' time range, which the caller has
+-- from their spans (records can be stamped a little before their span starts or observed after
+-- it ends: a minute / an hour of slack), then by the bloom filter on TraceId.
 SELECT
     TraceId,
     SpanId,
@@ -19,8 +14,8 @@ SELECT
 FROM otel_logs
 WHERE Tenant = {tenant:String}
   AND TraceId IN {trace_ids:Array(String)}
-  AND TimestampTime >= toDateTime(bounds.1) - INTERVAL 1 MINUTE
-  AND TimestampTime <= toDateTime(bounds.2) + INTERVAL 1 HOUR
+  AND TimestampTime >= toDateTime(fromUnixTimestamp64Nano({start_ns:Int64})) - INTERVAL 1 MINUTE
+  AND TimestampTime <= toDateTime(fromUnixTimestamp64Nano({end_ns:Int64})) + INTERVAL 1 HOUR
   AND (EventName LIKE 'gen\_ai.%' OR LogAttributes['event.name'] LIKE 'gen\_ai.%')
 ORDER BY Timestamp
 LIMIT {max_events:UInt32}

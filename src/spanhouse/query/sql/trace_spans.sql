@@ -3,6 +3,14 @@
 -- partitions and hours; the primary key then finds the trace ids by binary search.
 -- The range is a scalar (a tuple) so it is computed once: a `WITH bounds AS (subquery)` CTE is
 -- inlined at each use and ran the aggregate twice (measured: p50 35 -> 26 ms at 1.4M spans).
+--
+-- One read of one table, on purpose: each further table a lookup joins or asks costs a few ms of
+-- fixed work in ClickHouse whatever its size. So the trace's thread, user and outer agent are
+-- not joined in from trace_rollup: they are resolved over the rows returned (timeline.py,
+-- `resolve_trace_context`), the same max/min trace_rollup takes, and only a trace cut at
+-- max_spans asks trace_rollup (trace_totals.sql). The explicit PREWHERE reads the key columns
+-- first and the other ~60 only for the granules holding the trace; written out, it also spares
+-- the optimizer weighing every column to choose one.
 WITH (
     SELECT (min(Start), max(End))
     FROM otel_traces_trace_id_ts
@@ -71,25 +79,11 @@ SELECT
     InputMessageHashes,
     OutputMessageHashes,
     ContentAttributes,
-    Convention,
-    context.thread AS TraceThreadId,
-    context.user AS TraceUserId,
-    context.agent AS TraceAgentName
+    Convention
 FROM otel_traces
--- The thread, user and agent each trace belongs to, whichever of its spans named them (see the
--- trace_context migration for why this is resolved by trace id and not stored on every span).
-LEFT JOIN
-(
-    SELECT c.TraceId AS context_trace_id, max(c.ThreadId) AS thread, max(c.UserId) AS user,
-           min(c.FirstAgent).name AS agent
-    FROM trace_context AS c
-    WHERE c.Tenant = {tenant:String} AND c.TraceId IN {trace_ids:Array(String)}
-    GROUP BY c.TraceId
-) AS context ON context.context_trace_id = TraceId
-WHERE Tenant = {tenant:String}
+PREWHERE Tenant = {tenant:String}
   AND TraceId IN {trace_ids:Array(String)}
   AND Timestamp >= bounds.1
   AND Timestamp <= bounds.2
 ORDER BY Timestamp, SpanId
 LIMIT {max_spans:UInt32}
-SETTINGS join_use_nulls = 0
