@@ -13,6 +13,7 @@ from spanhouse.normalise.content_store import (
     content_hash,
     inflate_attribute,
     move_attributes,
+    referenced_hashes,
     store_messages,
 )
 from tests.factories import llm_span
@@ -100,6 +101,10 @@ def test_an_attribute_the_messages_came_from_references_their_hashes_and_is_not_
     assert orjson.loads(inflate_attribute([JSON_ARRAY, *inputs], batch.content)) == sent
     assert inflate_attribute([MESSAGE_TEXT, *outputs], batch.content) == plain
     assert inflate_attribute([MESSAGE_TEXT, *outputs], {}) is None
+    # what the timeline fetches for these references: the message hashes, never a marker
+    assert referenced_hashes([JSON_ARRAY, *inputs]) == inputs
+    assert referenced_hashes([MESSAGE_TEXT, *outputs]) == outputs
+    assert referenced_hashes([content_hash(plain)]) == [content_hash(plain)]
 
 
 def test_an_attribute_whose_message_had_to_be_cut_is_stored_uncut_on_its_own():

@@ -99,6 +99,13 @@ def move_attributes(attrs: dict[str, str], keys: Iterable[str], blobs: dict[int,
     return moved
 
 
+def referenced_hashes(reference: list[int]) -> list[int]:
+    """The message_content hashes a `move_attributes` reference needs (its marker left out)."""
+    if reference and reference[0] in (JSON_ARRAY, MESSAGE_TEXT):
+        return reference[1:]
+    return reference
+
+
 def inflate_attribute(reference: list[int], texts: dict[int, str]) -> str | None:
     """The attribute value a `move_attributes` reference stands for; None when some text is gone."""
     if reference and reference[0] == JSON_ARRAY:

@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from spanhouse.decode.attributes import typed_map, typed_value
-from spanhouse.normalise.content_store import JSON_ARRAY, inflate_attribute
+from spanhouse.normalise.content_store import inflate_attribute, referenced_hashes
 from spanhouse.normalise.events import messages_from_event
 from spanhouse.query.critical_path import critical_path, self_time_ns
 from spanhouse.query.reader import Row
@@ -310,8 +310,7 @@ def content_hashes(rows: Iterable[Row]) -> list[int]:
     for row in rows:
         found.update(row["InputMessageHashes"], row["OutputMessageHashes"])
         for reference in row["ContentAttributes"].values():
-            found.update(reference)
-    found.discard(JSON_ARRAY)
+            found.update(referenced_hashes(reference))
     return sorted(found)
 
 
