@@ -23,11 +23,16 @@ def generate(path: str, database: str, rows: int) -> dict[str, float]:
 
 
 def disk(path: str, database: str) -> dict[str, float]:
+    """Spans stored, and bytes on disk of the span table and of the prompt and completion text beside it."""
     client = connect(f"chdb://{path}", database)
-    rows, size = client.query(
-        "SELECT sum(rows), sum(bytes_on_disk) FROM system.parts WHERE database = {db:String} "
-        "AND table = 'otel_traces' AND active", parameters={"db": database}).result_rows[0]
-    return {"rows": int(rows or 0), "bytes": int(size or 0)}
+    sizes = dict(client.query(
+        "SELECT table, sum(bytes_on_disk) FROM system.parts WHERE database = {db:String} "
+        "AND table IN ('otel_traces', 'message_content') AND active GROUP BY table",
+        parameters={"db": database}).result_rows)
+    rows = client.query("SELECT sum(rows) FROM system.parts WHERE database = {db:String} "
+                        "AND table = 'otel_traces' AND active", parameters={"db": database}).result_rows[0][0]
+    return {"rows": int(rows or 0), "bytes": int(sizes.get("otel_traces", 0)),
+            "content_bytes": int(sizes.get("message_content", 0))}
 
 
 if __name__ == "__main__":

@@ -401,7 +401,10 @@ def main() -> None:
         results += [
             ("rows in ClickHouse vs spans acknowledged",
              f"{stored['rows']:,} vs {acked:,} ({'ok' if stored['rows'] >= acked else 'MISSING SPANS'})"),
-            ("bytes on disk per span (before merges settle)", f"{stored['bytes'] / max(1, stored['rows']):.0f} B"),
+            ("bytes on disk per span (before merges settle)",
+             f"{(stored['bytes'] + stored['content_bytes']) / max(1, stored['rows']):.0f} B: span row "
+             f"{stored['bytes'] / max(1, stored['rows']):.0f} B + prompt and completion text (message_content) "
+             f"{stored['content_bytes'] / max(1, stored['rows']):.0f} B"),
             (f"trace lookup over HTTP, {stored['rows'] / 1e6:.1f}M spans stored",
              f"p50 {look.pct(0.5):.1f} ms / p99 {look.pct(0.99):.1f} ms ({look.refused} wrong)"),
             ("server peak RSS during ingest", f"{rss:,.0f} MB"),
