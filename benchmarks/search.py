@@ -33,7 +33,9 @@ def cases(reader: Reader, now: int) -> dict[str, Callable[[], Awaitable[Any]]]:
         "tenant": "default", "end_ns": now, "service": "", "agent": "", "model": "", "user": "", "thread": "",
         "category": "", "status": "", "min_duration_ns": 0, "min_tokens": 0, "min_cost": 0.0, "attr_keys": [],
         "attr_values": [], "sort": "start", "descending": 1, "after": 0, "after_key": 0, "after_id": "", "limit": 51}
-    listing = {**threads._ONE_THREAD, "tenant": "default", "thread_id": "", "end_ns": now, "limit": 51}
+    listing = {"tenant": "default", "end_ns": now, "agent": "", "user": "", "model": "", "min_duration_ms": 0.0,
+               "min_tokens": 0, "min_cost": 0.0, "has_errors": "", "sort": "last_seen", "descending": 1,
+               "after": 0, "after_key": 0, "after_id": "", "limit": 51}
     trace_id = reader.rows_sync("search_traces", {**search, "start_ns": now - HOUR_NS})[0]["trace_id"]
     thread_id = reader.rows_sync("threads", {**listing, "start_ns": now - 24 * HOUR_NS})[0]["thread_id"]
 

@@ -47,12 +47,6 @@ LIST_PARAMETERS = frozenset({"start", "end", "agent", "user", "model", "min_dura
                              "has_errors", "sort", "order", "limit", "cursor"})
 THREAD_PARAMETERS = frozenset({"limit", "cursor"})
 
-# The list query's parameters when it is asked for one thread: no window, no filters, no paging
-# (benchmarks/search.py lists with them; `thread_summary` has a query of its own).
-_ONE_THREAD = {"start_ns": 0, "end_ns": 0, "agent": "", "user": "", "model": "", "min_duration_ms": 0.0,
-               "min_tokens": 0, "min_cost": 0.0, "has_errors": "", "sort": "last_seen", "descending": 1,
-               "after": 0, "after_key": 0, "after_id": "", "limit": 1}
-
 
 def thread_json(row: Row) -> dict[str, Any]:
     """A row of sql/threads.sql as the API shows it."""
@@ -117,7 +111,7 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
                        max_window_ns=MAX_WINDOW_NS)
         assert listing.window is not None
         rows = await reader.rows("threads", {
-            "tenant": tenant_of(request), "thread_id": "", "start_ns": listing.window.start_ns,
+            "tenant": tenant_of(request), "start_ns": listing.window.start_ns,
             "end_ns": listing.window.end_ns, **filters, **listing.sql_parameters()})
         more = len(rows) > listing.limit
         rows = rows[:listing.limit]

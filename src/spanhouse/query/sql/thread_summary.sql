@@ -1,8 +1,8 @@
 -- One thread's row of the thread list (sql/threads.sql; the thread_activity view's columns) by its
 -- id: the summary the trace timeline and the thread timeline show. The same aggregation as
--- threads.sql asked for one thread, without its list machinery (window CTEs, filters, sort keys,
--- keyset): that costs a lookup ~40% more analysis and sets for nothing (measured on 10M spans /
--- 1.4M traces: 66 -> 42 ms). The bloom filter on trace_thread_id finds the rollup rows naming the
+-- threads.sql without its list machinery (window CTEs, filters, sort keys, keyset), which cost a
+-- lookup ~40% more analysis and sets for nothing when threads.sql served both (measured on 10M
+-- spans / 1.4M traces: 66 -> 42 ms). The bloom filter on trace_thread_id finds the rollup rows naming the
 -- thread, the primary key all partial rows of those traces; a trace belongs to the thread its
 -- spans resolve it to (greatest id named), as in thread_activity. No row when none does.
 SELECT

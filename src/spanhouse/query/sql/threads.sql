@@ -1,9 +1,7 @@
--- Conversation threads (GET /api/v1/threads, and one thread's summary for GET /api/v1/threads/{id}
--- and the trace timeline): the thread_activity view's columns, computed as that view computes
--- them (tests/query/test_threads.py checks every row against it), for either
---  * the threads whose last activity (last_seen: the latest span end of any turn) falls in
---    [start, end), filtered, sorted and cut after a keyset cursor, when `thread_id` is empty; or
---  * the one thread `thread_id`, whatever its time (the window and filters are then ignored).
+-- Conversation threads (GET /api/v1/threads): the thread_activity view's columns, computed as that
+-- view computes them (tests/query/test_threads.py checks every row against it), for the threads
+-- whose last activity (last_seen: the latest span end of any turn) falls in [start, end), filtered,
+-- sorted and cut after a keyset cursor. One thread's summary by id is thread_summary.sql.
 -- A thread's totals always cover all of its turns, also those before the window.
 --
 -- Why not `SELECT ... FROM thread_activity WHERE last_seen ...`: the view aggregates every
@@ -23,13 +21,12 @@
 -- Sort keys are Int64 so that the keyset comparison is exact (cost in nano-dollars).
 WITH
     -- turns with a partial row ending at or after the window's start: a superset of the turns
-    -- ending in it (empty when one thread is asked for)
+    -- ending in it
     recent AS
     (
         SELECT r.trace_id
         FROM trace_rollup AS r
-        WHERE {thread_id:String} = ''
-          AND r.tenant = {tenant:String}
+        WHERE r.tenant = {tenant:String}
           AND r.trace_last_seen >= fromUnixTimestamp64Nano({start_ns:Int64})
     ),
     -- the threads those turns belong to
@@ -37,7 +34,7 @@ WITH
     (
         SELECT max(r.trace_thread_id) AS thread
         FROM trace_rollup AS r
-        WHERE {thread_id:String} = '' AND r.tenant = {tenant:String} AND r.trace_id IN recent
+        WHERE r.tenant = {tenant:String} AND r.trace_id IN recent
         GROUP BY r.trace_id
         HAVING thread != ''
     )
@@ -124,17 +121,15 @@ FROM
               SELECT named.trace_id
               FROM trace_rollup AS named
               WHERE named.tenant = {tenant:String}
-                AND if({thread_id:String} = '', named.trace_thread_id IN candidates,
-                       named.trace_thread_id = {thread_id:String})
+                AND named.trace_thread_id IN candidates
           )
         GROUP BY r.trace_id
     ) AS turn
-    WHERE turn.thread != '' AND ({thread_id:String} = '' OR turn.thread = {thread_id:String})
+    WHERE turn.thread != ''
     GROUP BY turn.thread
 ) AS thread
-WHERE ({thread_id:String} != ''
-       OR (thread.last_seen >= fromUnixTimestamp64Nano({start_ns:Int64})
-           AND thread.last_seen < fromUnixTimestamp64Nano({end_ns:Int64})))
+WHERE thread.last_seen >= fromUnixTimestamp64Nano({start_ns:Int64})
+  AND thread.last_seen < fromUnixTimestamp64Nano({end_ns:Int64})
   AND ({agent:String} = '' OR thread.agent_name = {agent:String})
   AND ({user:String} = '' OR thread.user_id = {user:String})
   AND ({model:String} = '' OR thread.latest_model = {model:String})
