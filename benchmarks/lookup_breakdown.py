@@ -61,9 +61,12 @@ def timed(name: str, keys: list[Any], call: Callable[[Any], object]) -> None:
 
 
 async def handler(reader: Reader, trace_id: str) -> bytes:
-    """What the API's trace handler does, without HTTP."""
-    doc = (await trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000))[trace_id]
-    doc["thread"] = await threads.thread_summary(reader, "default", doc["thread_id"]) if doc["thread_id"] else None
+    """What the API's trace handler does, without HTTP: the spans and the thread summary side by side."""
+    docs, (_, summary) = await asyncio.gather(
+        trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000),
+        threads.trace_thread_summary(reader, "default", trace_id))
+    doc = docs[trace_id]
+    doc["thread"] = summary
     return orjson.dumps(doc)
 
 
@@ -92,7 +95,10 @@ def main() -> None:
         print(f"{stored / 1e6:.1f}M spans stored, {args.lookups} random traces, load average "
               f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
 
-        reader = Reader(client)
+        # As many clients as the server's reader has (SPANHOUSE_QUERY_CONNECTIONS).
+        readers = [connect(settings.clickhouse_dsn, settings.clickhouse_database)
+                   for _ in range(settings.query_connections)]
+        reader = Reader(*readers)
         tenant = {"tenant": "default"}
         spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}) for t in ids}
         docs = {t: asyncio.run(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t] for t in ids}
@@ -107,7 +113,10 @@ def main() -> None:
             t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
         timed("load_timelines (every query it needs)", ids, lambda t: asyncio.run(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
-        timed("load_timelines + thread summary (the handler)", ids, lambda t: asyncio.run(handler(reader, t)))
+        timed("trace_thread_summary (thread id, then summary)", ids, lambda t: asyncio.run(
+            threads.trace_thread_summary(reader, "default", t)))
+        timed("load_timelines + thread summary, side by side (the handler)", ids,
+              lambda t: asyncio.run(handler(reader, t)))
         with httpx.Client(base_url=server.api, timeout=60) as http:
             timed("GET /api/v1/traces/{id} (server in this process)", ids,
                   lambda t: http.get(f"/api/v1/traces/{t}").raise_for_status())

@@ -212,8 +212,10 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     async with AsyncExitStack() as stack:
         migrated = await asyncio.to_thread(open_store, settings)
         stack.callback(migrated.close)
-        reader_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
-        stack.callback(reader_client.close)
+        reader_clients = []
+        for _ in range(settings.query_connections):
+            reader_clients.append(connect(settings.clickhouse_dsn, settings.clickhouse_database))
+            stack.callback(reader_clients[-1].close)
         # Analysts' ad-hoc SQL gets a read-only client of its own, so trace lookups never wait behind it.
         limits = Limits(settings.sql_max_execution_s, settings.sql_max_rows, settings.sql_max_memory_bytes)
         sql_client = connect(settings.clickhouse_dsn, settings.clickhouse_database, **limits.client_settings())
@@ -277,7 +279,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         stack.callback(alert_client.close)
         alerter = stack.enter_context(Alerter(alert_routes, DeliveryLog(alert_client)))
 
-        query_api = api.create_app(Reader(reader_client), reader_tenant, sql=AdhocSql(sql_client, limits),
+        query_api = api.create_app(Reader(*reader_clients), reader_tenant, sql=AdhocSql(sql_client, limits),
                                    require_admin=require_admin, retention=retention(settings),
                                    anomaly_store=anomaly_store, alerter=alerter)
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))

@@ -37,6 +37,11 @@ class Settings:
     otlp_grpc_port: int = _setting(4317, "OTLP/gRPC port (TraceService/Export). 0 picks a free port.")
     otlp_http_port: int = _setting(4318, "OTLP/HTTP port (POST /v1/traces). 0 picks a free port.")
     api_port: int = _setting(8318, "Query API port (GET /api/v1/..., /healthz). 0 picks a free port.")
+    query_connections: int = _setting(
+        4,
+        "ClickHouse clients the query API reads through: as many of its queries run at once (different users' "
+        "requests, and the independent queries of one request). More than the cores rarely helps.",
+    )
     batch_max_spans: int = _setting(50_000, "Most spans one ClickHouse insert carries.")
     flush_interval_ms: int = _setting(
         50,
@@ -169,7 +174,7 @@ class Settings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise ConfigError(f"{name} must be between 0 and 65535, got {port}")
-        for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes"):
+        for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes", "query_connections"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:

@@ -11,6 +11,7 @@ from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE
 from spanhouse.decode.traces import decode_spans
 from spanhouse.normalise.spans import normalise_batch
 from spanhouse.query.reader import Reader
+from spanhouse.query.threads import thread_summary, trace_thread_summary
 from spanhouse.query.timeline import resolve_trace_context
 from spanhouse.query.trace_docs import load_timelines
 from spanhouse.store.native import NativeEncoder, TableLayout
@@ -75,3 +76,15 @@ def test_every_span_of_a_timeline_gets_the_context_trace_rollup_resolves(stored,
             for span in doc["spans"]] == [
         ("s1", "thread-42", "u-7", "planner"), ("s2", "thread-42", "u-7", "researcher"),
         ("s3", "thread-42", "u-7", "planner"), ("s4", "thread-42", "u-7", "planner")][:len(doc["spans"])]
+
+
+def test_the_thread_summary_read_beside_the_spans_is_the_thread_the_timeline_resolves(stored):
+    reader = Reader(stored)
+    doc = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000))[hex_id(5)]
+    thread_id, summary = asyncio.run(trace_thread_summary(reader, "acme", hex_id(5)))
+
+    assert thread_id == doc["thread_id"] == "thread-42"
+    assert summary == asyncio.run(thread_summary(reader, "acme", "thread-42"))
+    assert (summary["traces"], summary["spans"], summary["user_id"]) == (1, 4, "u-7")
+    assert asyncio.run(trace_thread_summary(reader, "acme", hex_id(6))) == ("", None)  # no such trace
+    assert asyncio.run(trace_thread_summary(reader, "other", hex_id(5))) == ("", None)  # not this tenant's

@@ -19,6 +19,7 @@ continues with the next turn. 404 for a thread no trace of the tenant belongs to
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -70,6 +71,13 @@ async def thread_summary(reader: Reader, tenant: str, thread_id: str) -> dict[st
     """The thread's thread_activity row as JSON, None when no trace of the tenant belongs to it."""
     rows = await reader.rows("thread_summary", {"tenant": tenant, "thread_id": thread_id})
     return thread_json(rows[0]) if rows else None
+
+
+async def trace_thread_summary(reader: Reader, tenant: str, trace_id: str) -> tuple[str, dict[str, Any] | None]:
+    """The thread a trace belongs to ('' for none) and its summary, without reading the trace's spans."""
+    rows = await reader.rows("trace_thread", {"tenant": tenant, "trace_id": trace_id})
+    thread_id: str = rows[0]["thread_id"] if rows else ""
+    return thread_id, await thread_summary(reader, tenant, thread_id) if thread_id else None
 
 
 def list_filters(params: dict[str, str]) -> dict[str, Any]:
@@ -136,15 +144,17 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
         if type(before) is not int or not 0 <= before < 2**53:
             raise ParamError("cursor", "not a cursor this API returned")
         tenant = tenant_of(request)
-        # an empty id would ask sql/threads.sql for the list
-        summary = await thread_summary(reader, tenant, thread_id) if thread_id else None
+        if not thread_id:  # an empty id would ask sql/threads.sql for the list
+            return thread_not_found(thread_id)
+        # Independent reads, side by side on the reader's clients.
+        summary, turns = await asyncio.gather(
+            thread_summary(reader, tenant, thread_id),
+            reader.rows("thread_turns", {
+                "tenant": tenant, "thread_id": thread_id, "after": int(listing.after is not None),
+                "after_start_ns": listing.after[0] if listing.after else 0,
+                "after_id": listing.after[1] if listing.after else "", "limit": listing.limit + 1}))
         if summary is None:
-            return JSONResponse({"error": {"code": "thread_not_found", "message": f"no thread {thread_id[:200]!r}"}},
-                                status_code=404)
-        turns = await reader.rows("thread_turns", {
-            "tenant": tenant, "thread_id": thread_id, "after": int(listing.after is not None),
-            "after_start_ns": listing.after[0] if listing.after else 0,
-            "after_id": listing.after[1] if listing.after else "", "limit": listing.limit + 1})
+            return thread_not_found(thread_id)
         more = len(turns) > listing.limit
         chosen: list[Row] = []
         spans = 0
@@ -166,6 +176,10 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
             if more and last else None,
             "truncated": more or any(turn["truncated"] for turn in listed),
         })
+
+    def thread_not_found(thread_id: str) -> Response:
+        return JSONResponse({"error": {"code": "thread_not_found", "message": f"no thread {thread_id[:200]!r}"}},
+                            status_code=404)
 
     return [
         Route("/api/v1/threads", list_threads, methods=["GET"]),
