@@ -34,6 +34,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -166,6 +167,7 @@ class Phase:
     seconds: float = 0.0
     server_cpu_s: float = 0.0
     worker_cpu_s: float = 0.0
+    merge_cpu_s: float = 0.0  # of server_cpu_s: ClickHouse's background merges
 
     def rate(self) -> float:
         return self.spans / self.seconds if self.seconds else 0.0
@@ -256,6 +258,48 @@ async def grpc_load(port: int, load: Load, seconds: float, senders: int) -> Phas
     return phase
 
 
+class MergeCpu:
+    """CPU time of a process's ClickHouse merge threads while the block runs.
+
+    chDB's threads carry their job in their name (`MergeMutate` for background merges) and
+    rename themselves when they take another job, so the thread names are sampled every 0.1 s
+    and each interval's CPU goes to the name the thread had at its end.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self._tasks = Path(f"/proc/{pid}/task")
+        self._ticks = os.sysconf("SC_CLK_TCK")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._last: dict[str, int] = {}
+        self.seconds = 0.0
+
+    def __enter__(self) -> MergeCpu:
+        self._last = {tid: cpu for tid, (_, cpu) in self._threads().items()}
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _threads(self) -> dict[str, tuple[str, int]]:
+        threads = {}
+        for task in self._tasks.iterdir():
+            with contextlib.suppress(OSError):
+                name = (task / "comm").read_text().strip()
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                threads[task.name] = (name, int(fields[11]) + int(fields[12]))  # utime + stime, in ticks
+        return threads
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.1):
+            for tid, (name, cpu) in self._threads().items():
+                if name.startswith("MergeMutate"):
+                    self.seconds += (cpu - self._last.get(tid, cpu)) / self._ticks
+                self._last[tid] = cpu
+
+
 class Server:
     def __init__(self, data: Path, workdir: Path, settings: dict[str, str] | None = None) -> None:
         ports_file = workdir / f"ports-{time.monotonic_ns()}.json"
@@ -280,11 +324,13 @@ class Server:
         return sum(process.cpu_times()[:2]), workers
 
     def run(self, load: Coroutine[Any, Any, Phase]) -> Phase:
-        """Run one load phase and charge it the server's CPU time."""
+        """Run one load phase and charge it the server's CPU time, and the part of it merges took."""
         main_before, workers_before = self.cpu_seconds()
-        phase = asyncio.run(load)
+        with MergeCpu(self.process.pid) as merges:
+            phase = asyncio.run(load)
         main_after, workers_after = self.cpu_seconds()
         phase.server_cpu_s, phase.worker_cpu_s = main_after - main_before, workers_after - workers_before
+        phase.merge_cpu_s = merges.seconds
         return phase
 
     def peak_rss_mb(self) -> float:
@@ -397,7 +443,8 @@ def main() -> None:
             results.append((f"{phase.name}: acknowledged = durable",
                             f"{phase.rate():,.0f} spans/s, ack p50 {phase.pct(0.5):.0f} ms / p99 "
                             f"{phase.pct(0.99):.0f} ms, {phase.refused} retryable refusals; CPU/span: server "
-                            f"{main_us:.0f} us, decode workers {workers_us:.0f} us"))
+                            f"{main_us:.0f} us (merges {phase.merge_cpu_s / max(1, phase.spans) * 1e6:.0f}), "
+                            f"decode workers {workers_us:.0f} us"))
         results += [
             ("rows in ClickHouse vs spans acknowledged",
              f"{stored['rows']:,} vs {acked:,} ({'ok' if stored['rows'] >= acked else 'MISSING SPANS'})"),
