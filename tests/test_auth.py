@@ -91,6 +91,7 @@ def test_without_keys_every_request_is_the_default_tenant():
 @pytest.mark.parametrize(("entry", "problem"), [
     ('key = "short"\ntenant = "a"\nroles = ["read"]', "at least 16 characters"),
     ('key = "long-enough-key-0123"\ntenant = "a b"\nroles = ["read"]', "tenant must be"),
+    ('key = "long-enough-key-0123"\ntenant = "a\\n"\nroles = ["read"]', "tenant must be"),
     ('key = "long-enough-key-0123"\ntenant = "a"\nroles = ["write"]', "roles must be"),
     ('key = "long-enough-key-0123"\nsha256 = "00"\ntenant = "a"\nroles = ["read"]', "exactly one of key or sha256"),
     ('key = "long-enough-key-0123"\ntenant = "a"\nroles = ["read"]\ncolour = "red"', "unknown fields colour"),

@@ -142,7 +142,7 @@ def _principal(entry: object, where: str) -> Principal:
     if unknown:
         raise ConfigError(f"{where}: unknown fields {', '.join(unknown)}")
     tenant = entry.get("tenant")
-    if not isinstance(tenant, str) or not _TENANT.match(tenant):
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
         raise ConfigError(f"{where}: tenant must be 1-128 letters, digits, '_', '.' or '-', got {tenant!r}")
     roles = entry.get("roles")
     if not isinstance(roles, list) or not roles or not set(roles) <= ROLES:
@@ -159,6 +159,6 @@ def _digest_of(entry: dict[str, object], where: str) -> str:
         if not isinstance(key, str) or len(key) < 16:
             raise ConfigError(f"{where}: key must be a string of at least 16 characters")
         return digest(key)
-    if not isinstance(sha, str) or not _SHA256.match(sha.lower()):
+    if not isinstance(sha, str) or not _SHA256.fullmatch(sha.lower()):
         raise ConfigError(f"{where}: sha256 must be 64 hex characters")
     return sha.lower()

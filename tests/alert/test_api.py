@@ -13,7 +13,6 @@ from spanhouse.alert.deliveries import Delivery, DeliveryLog
 from spanhouse.store.client import connect
 from tests.test_auth import ACME_READ, ADMIN, GLOBEX_READ, KEYS
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 ANOMALY = "ab" * 16
 
 
@@ -45,7 +44,8 @@ def record(server, *rows: Delivery) -> None:
 
 def delivery(minutes_ago: int, *, tenant: str = "default", route: str = "generic", outcome: str = "sent",
              anomaly_id: str = ANOMALY, event: str = "opened") -> Delivery:
-    return Delivery.new(tenant=tenant, at=NOW - timedelta(minutes=minutes_ago), route=route, format="json",
+    at = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return Delivery.new(tenant=tenant, at=at, route=route, format="json",
                         anomaly_id=anomaly_id, event=event, outcome=outcome,
                         attempts=0 if outcome == "throttled" else 1, http_status=0 if outcome == "throttled" else 200,
                         detail="hourly cap" if outcome == "throttled" else "")

@@ -22,6 +22,11 @@ def test_a_malformed_trace_id_is_400(server):
     assert response.json()["error"]["message"] == "trace id must be 32 hex characters, got 'not-a-trace-id'"
 
 
+def test_a_trace_id_with_a_trailing_newline_is_400_not_a_lookup(server):
+    response = httpx.get(f"{server.api}/api/v1/traces/{hex_id(12345)}%0A", timeout=30)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_trace_id")
+
+
 def test_trace_ids_are_matched_case_insensitively(server):
     body = export_request(make_span(trace=0xABC)).SerializeToString()
     httpx.post(server.http_endpoint + "/v1/traces", content=body,

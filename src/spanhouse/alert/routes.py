@@ -139,7 +139,7 @@ def _route(entry: dict[str, Any], where: str) -> AlertRoute:
     if unknown:
         raise ConfigError(f"{where}: unknown fields {', '.join(unknown)}")
     name = entry.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(f"{where}: name must be 1-64 letters, digits, '_', '.' or '-', got {name!r}")
     url = entry.get("url")
     if not isinstance(url, str) or not _is_http_url(url):
@@ -209,7 +209,7 @@ def _headers(entry: Mapping[str, Any], where: str) -> dict[str, str]:
     if not isinstance(headers, dict):
         raise ConfigError(f"{where}: headers must be a table of header names to values")
     for name, value in headers.items():
-        if not _HEADER_NAME.match(name) or name.lower() in _RESERVED_HEADERS:
+        if not _HEADER_NAME.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
             raise ConfigError(f"{where}: headers: {name!r} is not a header a route may set")
         # the value may be a credential: say what is wrong with it, never what it is
         if not isinstance(value, str) or any(c in value for c in "\r\n\0"):

@@ -90,7 +90,7 @@ def routes(reader: Reader, tenant_of: TenantResolver, require_admin: AdminCheck,
         offset = params.integer(query, "offset", 0, minimum=0, maximum=1_000_000)
         assert limit is not None and offset is not None
         anomaly_id = params.text(query, "anomaly_id", max_length=64) or ""
-        if anomaly_id and not ANOMALY_ID.match(anomaly_id):
+        if anomaly_id and not ANOMALY_ID.fullmatch(anomaly_id):
             raise ParamError("anomaly_id", "must be 32 lowercase hex characters")
         rows = await reader.rows("alert_deliveries", {
             "tenant": tenant,

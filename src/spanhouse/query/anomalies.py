@@ -126,7 +126,7 @@ def routes(reader: Reader, tenant_of: TenantResolver, anomalies: AnomalyStore) -
     async def get_anomaly(request: Request) -> Response:
         tenant = tenant_of(request)
         anomaly_id = request.path_params["anomaly_id"]
-        if not ANOMALY_ID.match(anomaly_id):
+        if not ANOMALY_ID.fullmatch(anomaly_id):
             return _error(404, "anomaly_not_found", f"no anomaly {anomaly_id[:40]}")
         row = await _current(tenant, anomaly_id)
         if row is None:
@@ -140,7 +140,7 @@ def routes(reader: Reader, tenant_of: TenantResolver, anomalies: AnomalyStore) -
         async def change(request: Request) -> Response:
             tenant = tenant_of(request)
             anomaly_id = request.path_params["anomaly_id"]
-            if not ANOMALY_ID.match(anomaly_id):
+            if not ANOMALY_ID.fullmatch(anomaly_id):
                 return _error(404, "anomaly_not_found", f"no anomaly {anomaly_id[:40]}")
             actor, note = await _actor_and_note(request)
             try:

@@ -76,7 +76,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
     """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
-        if not TRACE_ID.match(trace_id):
+        if not TRACE_ID.fullmatch(trace_id):
             return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
         trace_id = trace_id.lower()
         tenant = tenant_of(request)

@@ -197,7 +197,7 @@ def any_value(text: str, kind: str | None) -> dict[str, Any]:
     """A stored attribute value and its recorded type as an OTLP JSON AnyValue."""
     if kind is None:
         return {"stringValue": text}
-    if kind == "int" and _INTEGER.match(text):
+    if kind == "int" and _INTEGER.fullmatch(text):
         return {"intValue": text}
     if kind == "double":
         if text in _NON_FINITE:

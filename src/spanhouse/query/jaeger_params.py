@@ -36,7 +36,7 @@ MAX_DURATION_NS = 2**63 - 1
 def trace_id(value: str, name: str) -> str:
     """A trace id as the 32 lower-case hex characters it is stored under."""
     text = value.strip()
-    if not _HEX.match(text):
+    if not _HEX.fullmatch(text):
         raise ParamError(name, f"trace id must be 1 to 32 hex characters, got {value[:80]!r}")
     return text.lower().rjust(32, "0")
 
@@ -59,7 +59,7 @@ def rfc3339(params: Mapping[str, str], names: Sequence[str], now_ns: int) -> tup
     for name in names:
         value = params.get(name, "").strip()
         if value:
-            spaced = _SPACED_OFFSET.match(value)
+            spaced = _SPACED_OFFSET.fullmatch(value)
             if spaced and "T" in value:
                 value = f"{spaced.group(1)}+{spaced.group(2)}"
             return time_ns(value, name, now_ns), name

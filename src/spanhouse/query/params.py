@@ -53,7 +53,7 @@ class TimeRange:
 
 def duration_ns(value: str, name: str) -> int:
     """`15m`, `1h`, `7d`, `250ms` ... as nanoseconds (a leading `-` is allowed and ignored)."""
-    match = _RELATIVE.match(value.strip())
+    match = _RELATIVE.fullmatch(value.strip())
     if not match:
         raise ParamError(name, f"expected a duration such as 30s, 15m, 1h, 7d, got {value[:40]!r}")
     return int(match.group(1)) * _UNIT_NS[match.group(2)]
@@ -71,7 +71,7 @@ def _time_ns(value: str, name: str, now_ns: int) -> int:
     text = value.strip()
     if text == "now":
         return now_ns
-    if _RELATIVE.match(text):
+    if _RELATIVE.fullmatch(text):
         return now_ns - duration_ns(text, name)
     if text.isdigit():
         number = int(text)
@@ -80,7 +80,7 @@ def _time_ns(value: str, name: str, now_ns: int) -> int:
             if number < limit:
                 return number * scale
         raise ParamError(name, f"timestamp out of range: {text[:40]}")
-    match = _RFC3339.match(text)
+    match = _RFC3339.fullmatch(text)
     if not match:
         raise ParamError(name, f"expected RFC 3339 (2026-11-22T10:00:00Z), Unix time or -1h/-7d, got {text[:40]!r}")
     day, clock, fraction, zone = match.groups()

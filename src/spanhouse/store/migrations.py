@@ -42,7 +42,7 @@ def load_migrations() -> list[Migration]:
     """Every migration file shipped in the package, in version order."""
     found: list[Migration] = []
     for entry in resources.files("spanhouse.store").joinpath("schema").iterdir():
-        match = _FILE_NAME.match(entry.name)
+        match = _FILE_NAME.fullmatch(entry.name)
         if match:
             found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)

@@ -228,7 +228,7 @@ def splice(text: str, edits: Sequence[tuple[int, int, str]]) -> str:
 
 
 def quote_identifier(name: str) -> str:
-    if _PLAIN_IDENTIFIER.match(name):
+    if _PLAIN_IDENTIFIER.fullmatch(name):
         return name
     return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
