@@ -546,6 +546,12 @@ def test_a_tenant_sees_its_own_numbers_and_nothing_of_another(seeded):
     ("/api/v1/costs", {"limit": "1001"}, "limit"),
     ("/api/v1/costs", {"start": "-1y"}, "start"),
     ("/api/v1/costs", {"start": "-401d"}, "start"),
+    ("/api/v1/metrics/kpi", {"step": "1ns"}, "step"),  # not a parameter of the endpoint: a typo must not pass
+    ("/api/v1/metrics/timeseries", {"measure": "spans", "user": "u-1"}, "user"),
+    ("/api/v1/metrics/agents", {"window": "1h"}, "window"),
+    ("/api/v1/costs", {"group": "model"}, "group"),
+    ("/api/v1/metrics/kpi", {"window": ["1h", "2h"]}, "window"),  # given twice: which one was meant?
+    ("/api/v1/costs", {"group_by": ["model", "agent"]}, "group_by"),
 ])
 def test_a_bad_parameter_is_400_naming_it(seeded, path, query, parameter):
     response = seeded.get(path, **query)

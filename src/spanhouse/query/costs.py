@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spanhouse.query import params
+from spanhouse.query.listing import documented_params
 from spanhouse.query.metrics_openapi import COSTS_PATHS
 from spanhouse.query.params import NS_PER_S
 from spanhouse.query.reader import Reader, Row
@@ -59,7 +60,8 @@ def routes(reader: Reader, tenant_of: TenantResolver, *, retention: Retention | 
     kept = retention or Retention()
 
     async def costs(request: Request) -> Response:
-        return JSONResponse(await _costs(reader, tenant_of(request), request.query_params, kept, time.time_ns()))
+        query = documented_params(request.query_params.multi_items(), COSTS_PATHS["/api/v1/costs"])
+        return JSONResponse(await _costs(reader, tenant_of(request), query, kept, time.time_ns()))
 
     return [Route("/api/v1/costs", costs, methods=["GET"])]
 

@@ -50,6 +50,13 @@ def strict_params(items: Iterable[tuple[str, str]], allowed: Iterable[str], *,
     return values, prefixed
 
 
+def documented_params(items: Iterable[tuple[str, str]], path_item: Mapping[str, Any]) -> dict[str, str]:
+    """The query string of a GET whose parameters an OpenAPI path item lists, checked as strict_params
+    checks it: the documentation is the list of what the endpoint takes."""
+    names = [parameter["name"] for parameter in path_item["get"]["parameters"] if parameter["in"] == "query"]
+    return strict_params(items, names)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """How much of a list to return, in which order, and from where."""

@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from spanhouse.query import params
+from spanhouse.query.listing import documented_params
 from spanhouse.query.metrics_openapi import METRICS_PATHS
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader, Row
@@ -112,15 +113,20 @@ def routes(reader: Reader, tenant_of: TenantResolver, *, retention: Retention | 
     """
     kept = retention or Retention()
 
+    def query(request: Request, path: str) -> Query:
+        return documented_params(request.query_params.multi_items(), METRICS_PATHS[path])
+
     async def kpi(request: Request) -> Response:
-        return JSONResponse(await _kpi(reader, tenant_of(request), request.query_params, kept, time.time_ns()))
+        return JSONResponse(await _kpi(reader, tenant_of(request), query(request, "/api/v1/metrics/kpi"), kept,
+                                       time.time_ns()))
 
     async def timeseries(request: Request) -> Response:
-        return JSONResponse(await _timeseries(reader, tenant_of(request), request.query_params, kept,
-                                              time.time_ns()))
+        return JSONResponse(await _timeseries(reader, tenant_of(request), query(request, "/api/v1/metrics/timeseries"),
+                                              kept, time.time_ns()))
 
     async def agents(request: Request) -> Response:
-        return JSONResponse(await _agents(reader, tenant_of(request), request.query_params, time.time_ns()))
+        return JSONResponse(await _agents(reader, tenant_of(request), query(request, "/api/v1/metrics/agents"),
+                                          time.time_ns()))
 
     return [
         Route("/api/v1/metrics/kpi", kpi, methods=["GET"]),
