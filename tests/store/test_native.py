@@ -49,5 +49,5 @@ def test_an_empty_batch_encodes_to_no_rows(encoder):
 def test_a_value_the_column_type_cannot_hold_is_a_store_error(encoder):
     columns = columns_of(make_span())
     columns["Duration"] = ["not a number"]
-    with pytest.raises(StoreError, match="cannot encode spans for otel_traces"):
+    with pytest.raises(StoreError, match="cannot encode rows for otel_traces"):
         encoder.encode(columns)

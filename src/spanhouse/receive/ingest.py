@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from google.protobuf.message import Message
@@ -25,7 +25,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from spanhouse.decode import otlp_json
 from spanhouse.decode.logs import LOG_COLUMNS, decode_logs, parse_logs_protobuf
 from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_protobuf
-from spanhouse.errors import StoreUnavailable
+from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
 from spanhouse.normalise.logs import apply_content_policy
 from spanhouse.normalise.nesting import model_calls, roll_up
@@ -144,9 +144,9 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     marked as a roll-up (normalise/nesting.py).
     """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
-    outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
     if signal != "traces":
-        return EncodedRequest(encoder.encode(batch.columns), outcome)
+        block, _ = encode_storable(encoder, batch, batch.columns)
+        return EncodedRequest(block, ExportOutcome(batch.count, batch.rejected, batch.error_message()))
     content = None
     if batch.content:
         if content_encoder is None:
@@ -164,11 +164,55 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     if not keep.all():
         columns = batch.columns = {name: list(compress(values, keep)) for name, values in columns.items()}
         keys = keys[keep]
+    block, stored = encode_storable(encoder, batch, columns)
+    if stored is not None:
+        columns = {name: list(compress(values, stored)) for name, values in columns.items()}
+        keys = keys[np.array(stored, dtype=bool)]
     carrying, calls = model_calls(columns)
     traces, parents = columns["TraceId"], columns["ParentSpanId"]
     with_parent = [index for index in calls if parents[index]]
     parent_keys = span_keys([traces[index] for index in with_parent], [parents[index] for index in with_parent])
-    return EncodedRequest(encoder.encode(columns), outcome, content, keys, keys[carrying], parent_keys)
+    outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
+    return EncodedRequest(block, outcome, content, keys, keys[carrying], parent_keys)
+
+
+def encode_storable(encoder: NativeEncoder, batch: SpanBatch,
+                    columns: dict[str, list[Any]]) -> tuple[NativeBlock, list[bool] | None]:
+    """`columns` as one Native block, leaving out the rows ClickHouse cannot take.
+
+    Decoding and normalising check every value they write, so this never happens by design; when a
+    value still does not fit its column (an integer out of its type's range), the rows that cannot
+    be encoded are rejected in `batch` (an OTLP partial success naming them) and the others are
+    stored, instead of the whole request failing. Returns the block and, when rows were left out,
+    which rows it holds.
+    """
+    try:
+        return encoder.encode(columns), None
+    except StoreError as whole:
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) != 1:
+            raise whole  # the columns themselves are wrong, not a row
+        rows = lengths.pop()
+        problems = [_row_problem(encoder, {name: values[index:index + 1] for name, values in columns.items()})
+                    for index in range(rows)]
+        if not any(problems):
+            raise whole  # no row alone is at fault
+        span_ids = columns.get("SpanId")
+        for index, problem in enumerate(problems):
+            if problem:
+                named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
+                batch.reject(f"{named} cannot be stored: {problem}")
+        stored = [not problem for problem in problems]
+        batch.count -= stored.count(False)
+        return encoder.encode({name: list(compress(values, stored)) for name, values in columns.items()}), stored
+
+
+def _row_problem(encoder: NativeEncoder, row: dict[str, list[Any]]) -> str:
+    try:
+        encoder.encode(row)
+    except StoreError as exc:
+        return str(exc)
+    return ""
 
 
 class Ingest:

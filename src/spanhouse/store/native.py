@@ -67,11 +67,15 @@ class NativeEncoder:
         """One Native block holding `columns` (every layout column must be present, same length)."""
         data = [columns[name] for name in self._names]
         rows = len(data[0]) if data else 0
+        if any(len(values) != rows for values in data):
+            # ClickHouse would read such a block as garbage, or refuse it with the whole insert it is part of
+            lengths = {name: len(values) for name, values in zip(self._names, data, strict=True)}
+            raise StoreError(f"cannot encode rows for {self._layout.table}: columns differ in length {lengths}")
         if rows == 0:
             return NativeBlock(b"", 0)
         context = InsertContext(self._layout.table, self._names, self._types, data, column_oriented=True)
         body = b"".join(NativeTransform.build_insert(context))
         if context.insert_exception is not None:
-            raise StoreError(f"cannot encode spans for {self._layout.table}: {context.insert_exception}")
+            raise StoreError(f"cannot encode rows for {self._layout.table}: {context.insert_exception}")
         # The first chunk starts with an `INSERT ... FORMAT Native` line meant for an HTTP body.
         return NativeBlock(body[body.index(b"\n") + 1:], rows)
