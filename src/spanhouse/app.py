@@ -174,7 +174,7 @@ def normalisation(settings: Settings) -> Normalisation:
     policy = ContentPolicy(capture=settings.content_capture, max_bytes=settings.content_max_bytes,
                            redact=redactions + custom, deduplicate=settings.content_dedup)
     prices = PriceTable.load(Path(settings.prices_file) if settings.prices_file else None)
-    return Normalisation(policy, prices)
+    return Normalisation(policy, prices, retention_days=settings.retention_raw_days)
 
 
 def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout],

@@ -98,7 +98,8 @@ class Settings:
     )
     retention_raw_days: int = _setting(
         30, "Days raw spans and log records are kept (otel_traces, otel_logs, otel_traces_trace_id_ts); 0 keeps "
-            "them forever. Changing it alters the tables' TTL at the next start.",
+            "them forever. Changing it alters the tables' TTL at the next start. A span or log record already older "
+            "than this when it arrives is refused (OTLP partial success naming it).",
     )
     retention_minute_days: int = _setting(7, "Days the per-minute rollups (minute_metrics) are kept; 0 = forever.")
     retention_hourly_days: int = _setting(90, "Days the hourly rollups (hourly_metrics) are kept; 0 = forever.")

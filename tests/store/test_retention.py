@@ -7,6 +7,7 @@ import dataclasses
 import time
 
 import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from spanhouse.app import migrate_store
 from spanhouse.store.retention import TABLE_RETENTION, current_ttl_days
@@ -46,14 +47,31 @@ def test_a_changed_setting_alters_the_ttl_once_and_zero_keeps_forever(settings, 
     assert changes == []
 
 
-def test_spans_older_than_the_raw_retention_are_dropped_and_recent_ones_kept(server_factory, query):
-    server = server_factory(retention_raw_days=30)
+def test_spans_that_age_out_of_the_raw_retention_are_dropped_and_recent_ones_kept(server_factory, query):
+    server_factory(retention_raw_days=30)
     now_ns = time.time_ns()
-    old = make_span(trace=1, span=1, start_ns=now_ns - 400 * 86_400 * 10**9)
-    recent = make_span(trace=2, span=1, start_ns=now_ns - 60 * 10**9)
-    for span in (old, recent):  # two requests: two parts, two day partitions
-        assert httpx.post(server.http_endpoint + "/v1/traces", content=export_request(span).SerializeToString(),
-                          headers={"Content-Type": "application/x-protobuf"}).status_code == 200
+    # Stored when they were recent (the receiver refuses spans already outside the window): two
+    # inserts, two parts, two day partitions.
+    for trace, start_ns in (("0" * 31 + "1", now_ns - 400 * 86_400 * 10**9), ("0" * 31 + "2", now_ns - 60 * 10**9)):
+        query("INSERT INTO otel_traces (Tenant, Timestamp, TraceId, SpanId) "
+              "VALUES ('default', fromUnixTimestamp64Nano({start:Int64}), {trace:String}, '0000000000000001')",
+              start=start_ns, trace=trace)
 
     query("OPTIMIZE TABLE otel_traces FINAL")  # TTL is applied by merges; FINAL forces one now
+    assert query("SELECT TraceId FROM otel_traces") == [("0" * 31 + "2",)]
+
+
+def test_a_span_already_outside_the_retention_window_is_refused_naming_it(server_factory, query):
+    server = server_factory(retention_raw_days=30)
+    now_ns = time.time_ns()
+    old = make_span(trace=1, span=1, start_ns=now_ns - 31 * 86_400 * 10**9)
+    recent = make_span(trace=2, span=1, start_ns=now_ns - 60 * 10**9)
+    answer = httpx.post(server.http_endpoint + "/v1/traces", content=export_request(old, recent).SerializeToString(),
+                        headers={"Content-Type": "application/x-protobuf"}, timeout=30)
+
+    assert answer.status_code == 200
+    partial = ExportTraceServiceResponse.FromString(answer.content).partial_success
+    assert partial.rejected_spans == 1
+    assert f"span {old.span_id.hex()} starts " in partial.error_message
+    assert "before the 30-day retention window" in partial.error_message
     assert query("SELECT TraceId FROM otel_traces") == [(recent.trace_id.hex(),)]

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import compress
 from typing import Any, Literal, Protocol
 
@@ -74,6 +75,10 @@ class Normalisation:
 
     policy: ContentPolicy = DEFAULT_POLICY
     prices: PriceTable | None = None
+    # Days the raw tables keep a row (retention_raw_days; 0 = forever). A row that starts before the
+    # window is refused with a partial success: stored, its day's partition would be dropped by the
+    # next TTL pass, and the client would never know.
+    retention_days: int = 0
 
 
 NO_NORMALISATION_OPTIONS = Normalisation()
@@ -144,6 +149,8 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     marked as a roll-up (normalise/nesting.py).
     """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
+    if normalisation.retention_days:
+        refuse_expired(batch, normalisation.retention_days, time.time_ns())
     if signal != "traces":
         block, _ = encode_storable(encoder, batch, batch.columns)
         return EncodedRequest(block, ExportOutcome(batch.count, batch.rejected, batch.error_message()))
@@ -174,6 +181,23 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     parent_keys = span_keys([traces[index] for index in with_parent], [parents[index] for index in with_parent])
     outcome = ExportOutcome(batch.count, batch.rejected, batch.error_message())
     return EncodedRequest(block, outcome, content, keys, keys[carrying], parent_keys)
+
+
+def refuse_expired(batch: SpanBatch, retention_days: int, now_ns: int) -> None:
+    """Reject the rows of `batch` that start before the retention window, naming them."""
+    oldest_ns = now_ns - retention_days * 86_400 * 1_000_000_000
+    kept = [start >= oldest_ns for start in batch.columns["Timestamp"]]
+    if all(kept):
+        return
+    span_ids = batch.columns.get("SpanId")
+    for index, keep in enumerate(kept):
+        if not keep:
+            named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
+            started = datetime.fromtimestamp(batch.columns["Timestamp"][index] // 1_000_000_000, UTC)
+            batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, before the {retention_days}-day retention "
+                         "window (SPANHOUSE_RETENTION_RAW_DAYS): it would be deleted at once")
+    batch.count -= kept.count(False)
+    batch.columns = {name: list(compress(values, kept)) for name, values in batch.columns.items()}
 
 
 def encode_storable(encoder: NativeEncoder, batch: SpanBatch,
