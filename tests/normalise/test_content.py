@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from re import _constants as sre  # the parse tree of a pattern, to check its repetitions
+from re import _parser as sre_parse
 
 import orjson
 import pytest
@@ -11,12 +13,14 @@ from hypothesis import strategies as st
 
 from spanhouse.normalise.content import (
     DEFAULT_POLICY,
+    DEFAULT_REDACTIONS,
     TRUNCATION_MARK,
     ContentPolicy,
     Redaction,
     clip,
     render_messages,
 )
+from spanhouse.normalise.json_values import MAX_DEPTH
 
 
 def test_default_redactions_mask_emails_keys_tokens_and_luhn_valid_cards():
@@ -46,6 +50,67 @@ def test_json_values_are_masked_inside_their_strings_and_stay_valid_json():
 def test_escaped_characters_cannot_hide_a_match():
     raw = '{"content": "bob\\u0040corp.io"}'
     assert DEFAULT_POLICY.redact_value(raw) == '{"content":"[REDACTED:email]"}'
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 300, 1000])
+def test_json_nested_too_deep_to_read_is_masked_as_text(levels):
+    assert DEFAULT_POLICY.redact_value("[" * levels + '"bob@corp.io"' + "]" * levels) == \
+        "[" * levels + '"[REDACTED:email]"' + "]" * levels
+
+
+def test_json_nested_max_depth_levels_is_masked_inside_its_strings():
+    raw = "[" * MAX_DEPTH + '"bob@corp.io",  "x"' + "]" * MAX_DEPTH
+    assert DEFAULT_POLICY.redact_value(raw) == "[" * MAX_DEPTH + '"[REDACTED:email]","x"' + "]" * MAX_DEPTH
+
+
+REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+
+
+def unbounded_before_the_end(items: sre_parse.SubPattern, at_end: bool) -> list[str]:
+    """The repetitions in `items` without an upper bound that do not end the pattern."""
+    found = []
+    for position, (op, argument) in enumerate(items):
+        last = at_end and position == len(items) - 1
+        if op in REPEATS:
+            low, high, inner = argument
+            if high == sre.MAXREPEAT and not last:
+                found.append(f"{{{low},}} at item {position}")
+            found += unbounded_before_the_end(inner, False)
+        elif op == sre.SUBPATTERN:
+            found += unbounded_before_the_end(argument[-1], last)
+        elif op == sre.ATOMIC_GROUP:
+            found += unbounded_before_the_end(argument, last)
+        elif op == sre.BRANCH:
+            for branch in argument[1]:
+                found += unbounded_before_the_end(branch, last)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            found += unbounded_before_the_end(argument[1], False)
+    return found
+
+
+@pytest.mark.parametrize("rule", DEFAULT_REDACTIONS, ids=lambda rule: rule.name)
+def test_every_default_pattern_repeats_boundedly_except_at_its_end(rule):
+    """So a match attempt examines a bounded number of characters, except for the run it masks at its
+    end (after which the scan resumes): redaction time is linear in a value's length, however it was
+    built (e.g. a megabyte of letters before one "@" once took minutes)."""
+    assert unbounded_before_the_end(sre_parse.parse(rule.pattern.pattern), True) == []
+
+
+def test_the_bounded_email_pattern_still_masks_every_address():
+    assert DEFAULT_POLICY.redact_text("x" * 100 + "@corp.io and a@b.c.d.e.f.g.h.io, c@" + "d" * 63 + ".io") == \
+        "x" * 36 + "[REDACTED:email] and [REDACTED:email], [REDACTED:email]"
+
+
+@pytest.mark.parametrize(("value", "masked"), [
+    ("a" * 1_000_000 + "@", "a" * 1_000_000 + "@"),
+    ("a" * 1_000_000 + "@corp.io", "a" * (1_000_000 - 64) + "[REDACTED:email]"),
+    (("sk-" + "a" * 19 + " ") * 50_000, ("sk-" + "a" * 19 + " ") * 50_000),
+    ("Bearer" + " " * 1_000_000 + "!", "Bearer" + " " * 1_000_000 + "!"),
+    ("Bearer " + "x" * 1_000_000, "Bearer [REDACTED:token]"),
+    ("1 " * 500_000, "1 " * 500_000),
+], ids=["email", "email-long-run", "openai-key", "bearer-spaces", "bearer-long-token", "card"])
+def test_values_built_to_backtrack_are_masked_as_usual(value, masked):
+    assert DEFAULT_POLICY.redact_value(value) == masked
 
 
 def test_unchanged_values_are_returned_as_they_are():

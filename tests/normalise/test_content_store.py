@@ -114,3 +114,11 @@ def test_an_attribute_whose_message_had_to_be_cut_is_stored_uncut_on_its_own():
 
     assert batch.columns["ContentAttributes"][0] == {"gen_ai.input.messages": [content_hash(plain)]}
     assert inflate_attribute(batch.columns["ContentAttributes"][0]["gen_ai.input.messages"], batch.content) == plain
+
+
+def test_a_json_array_nested_too_deep_to_read_is_stored_whole():
+    value = "[" * 300 + '"a"' + "]" * 300
+    blobs: dict[int, str] = {}
+    moved = move_attributes({"gen_ai.prompt": value}, ["gen_ai.prompt"], blobs)
+    assert moved == {"gen_ai.prompt": [content_hash(value)]}
+    assert inflate_attribute(moved["gen_ai.prompt"], blobs) == value

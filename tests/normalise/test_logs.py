@@ -31,6 +31,13 @@ def test_genai_event_bodies_and_content_attributes_are_redacted_and_app_logs_are
     assert batch.columns["Body"][2] == "user jane@example.com logged in"
 
 
+def test_a_genai_event_body_nested_too_deep_to_read_is_redacted_as_text():
+    record = LogRecord(time_unix_nano=BASE_NS, event_name="gen_ai.user.message")
+    record.body.string_value = "[" * 1000 + '"jane@example.com"' + "]" * 1000
+    batch = apply_content_policy(decode_logs(logs_request(record), "t", RECEIVED_NS), ContentPolicy())
+    assert batch.columns["Body"] == ["[" * 1000 + '"[REDACTED:email]"' + "]" * 1000]
+
+
 def test_with_capture_off_genai_events_keep_only_their_non_content_fields():
     batch = apply_content_policy(records(), ContentPolicy(capture=False))
     assert (batch.columns["Body"][0], batch.columns["BodyType"][0]) == ("", "")

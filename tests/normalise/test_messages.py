@@ -59,3 +59,9 @@ def test_canonical_json_is_kept_as_sent_and_anything_else_rebuilt():
         {"role": "assistant", "parts": [{"type": "text", "content": "x"}], "finish_reason": "tool_calls"}]
     assert parse_rendered('[{"role": "user", "content": "Hi"}]', "user") == [
         {"role": "user", "parts": [{"type": "text", "content": "Hi"}]}]
+
+
+def test_json_nested_too_deep_to_read_is_one_text_message():
+    raw = "[" * 300 + '{"role": "user", "content": "hi"}' + "]" * 300
+    assert parse(raw, "user") == parse_rendered(raw, "user") == [
+        {"role": "user", "parts": [{"type": "text", "content": raw}]}]

@@ -11,7 +11,8 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 from spanhouse.decode.traces import decode_spans
 from spanhouse.normalise.content import ContentPolicy
 from spanhouse.normalise.conventions import REGISTRY, Convention, view
-from spanhouse.normalise.fields import CANONICAL, CANONICAL_COLUMNS, CATEGORIES
+from spanhouse.normalise.fields import CANONICAL, CANONICAL_COLUMNS, CATEGORIES, NUMERIC_RANGES
+from spanhouse.normalise.pricing import Price, PriceTable
 from spanhouse.normalise.spans import derive, merge, normalise_batch
 from tests.factories import BASE_NS, export_request, kv, llm_span, make_span
 
@@ -203,7 +204,8 @@ keys = st.one_of(st.sampled_from(KNOWN_KEYS),
                      ["role", "content", "0.tool_call.id", "tool_calls.0.name", "session_id", "x"])),
                  st.text(max_size=20))
 texts = st.one_of(st.text(max_size=40), st.integers().map(str), st.floats().map(repr),
-                  st.sampled_from(["", "None", "Infinity", "-1", "1e400", '"12"', "[]", "{}", "[1, null, \"x\"]",
+                  st.sampled_from(["", "None", "Infinity", "-1", "1e400", "5000000000", "1e308", "18446744073709551616",
+                                   '"12"', "[]", "{}", "[1, null, \"x\"]",
                                    '{"input": -5, "total": "x"}', '[{"role": "user", "parts": 3}]', '"\\"LLM\\""',
                                    "LLM", "chat", "invoke_agent", "ai.generateText", "tool", "ERROR"]))
 
@@ -221,8 +223,29 @@ def test_any_attribute_map_normalises_without_error_loss_or_negative_numbers(att
     for field, (column, _) in CANONICAL.items():
         value = batch.columns[column][0]
         if isinstance(value, int | float) and not isinstance(value, bool):
-            assert value >= 0 and math.isfinite(value), (field, value)
+            lowest, highest = NUMERIC_RANGES[field]
+            assert value >= 0 and math.isfinite(value) and lowest <= value <= highest, (field, value)
     assert batch.columns["Category"][0] in CATEGORIES | {""}
+
+
+def test_a_document_count_beyond_uint32_leaves_the_column_null_and_the_attribute_as_sent():
+    batch = normalised(make_span(attributes={"gen_ai.operation.name": "retrieval", "gen_ai.sdk.version": "1.45",
+                                             "gen_ai.retrieval.document_count": 2**32}),
+                       make_span(span=2, attributes={"gen_ai.operation.name": "retrieval",
+                                                     "gen_ai.sdk.version": "1.45",
+                                                     "gen_ai.retrieval.document_count": 2**32 - 1}))
+    assert batch.columns["DocumentCount"] == [None, 2**32 - 1]
+    assert batch.columns["SpanAttributes"][0]["gen_ai.retrieval.document_count"] == str(2**32)
+
+
+def test_a_cost_that_overflows_float64_leaves_the_column_null_and_the_tokens_as_sent():
+    prices = PriceTable({"dear-model": Price("dear-model", input=1e300, output=1e300)})
+    batch = decode_spans(export_request(llm_span(attributes={
+        "gen_ai.request.model": "dear-model", "gen_ai.response.model": "dear-model",
+        "gen_ai.usage.input_tokens": 2**62, "gen_ai.usage.output_tokens": 1})), "t")
+    normalise_batch(batch, prices=prices)
+    assert [batch.columns[column][0] for column in ("InputTokens", "InputCost", "OutputCost", "TotalCost")] == [
+        2**62, None, 1e294, None]
 
 
 def test_canonical_json_content_is_stored_as_sent_once_redacted():

@@ -48,3 +48,9 @@ def test_tags_from_a_json_array_a_comma_joined_string_or_one_tag():
     assert values.tags("solo") == ("solo",)
     assert values.tags('"[\\"x\\", \\"y\\"]"') == ("x", "y")
     assert [values.tags(value) for value in (None, "", "[]", " , ")] == [None] * 4
+
+
+def test_json_nested_too_deep_to_read_is_text():
+    raw = "[" * 1000 + "]" * 1000
+    assert (values.loads(raw), values.json_or_text(raw), values.string_list(raw), values.mapping(raw)) == (
+        None, raw, (raw,), {})

@@ -12,8 +12,9 @@ ToolResult and RetrievalQuery.
   * capture=True: every redaction runs on the raw content values before the canonical columns
     are built from them, so both the stored attributes and the columns are masked. A value
     holding JSON is decoded, masked string by string and re-encoded when a pattern matched (or
-    when it holds `\\u` escapes, which could hide a match); other values are masked as text.
-    Patterns therefore should not rely on `^`/`$` anchors.
+    when it holds `\\u` escapes, which could hide a match); other values, and JSON nested deeper
+    than `json_values.MAX_DEPTH`, are masked as text. Patterns therefore should not rely on
+    `^`/`$` anchors.
   * max_bytes caps each canonical content column (UTF-8 bytes, default 16 KiB: an AI span's
     prompt is usually far below that, and a lookup decompresses whole granules of these
     columns). Message columns stay valid JSON: the longest strings are cut first, to a common
@@ -29,7 +30,10 @@ requirements are met are run. Default patterns: e-mail addresses; API keys and t
 (`sk-...` OpenAI/Anthropic style, AWS `AKIA`/`ASIA` key ids, GitHub `ghp_`/`gho_`/`ghu_`/
 `ghs_`/`ghr_`/`github_pat_`, Slack `xox?-`, `Bearer <token>`); payment card numbers (13-19
 digits, optionally grouped by spaces or dashes, Luhn-checked so order numbers and timestamps
-survive).
+survive). Every default pattern bounds its repetitions, except one that ends the pattern (it
+consumes what it masks, and the scan resumes after it): a match attempt examines a bounded
+number of characters, so redaction time grows linearly with a value, however it was built to
+make a pattern backtrack. Extra patterns (`content_redact_patterns`) are the user's to keep so.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from typing import Any
 
 import orjson
 
+from spanhouse.normalise import json_values
 from spanhouse.normalise.truncate import fit
 
 Replacement = str | Callable[[re.Match[str]], str]
@@ -48,6 +53,10 @@ Replacement = str | Callable[[re.Match[str]], str]
 TRUNCATION_MARK = "…[truncated]"
 _DIGITS = b"0123456789"
 _JSON_START = ("[", "{")
+
+
+class _TooDeep(Exception):
+    """A JSON value nests deeper than json_values.MAX_DEPTH: it is masked as text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +83,10 @@ def _luhn_masked(match: re.Match[str]) -> str:
 
 
 DEFAULT_REDACTIONS: tuple[Redaction, ...] = (
-    Redaction("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-              "[REDACTED:email]", "@"),
+    # bounded by RFC 5321/1035 (a local part of 64 characters, labels of 63; a longer run before
+    # the "@" has its last 64 masked); possessive, as a run given back cannot be followed by "@" or "."
+    Redaction("email", re.compile(r"[A-Za-z0-9._%+-]{1,64}+@[A-Za-z0-9-]{1,63}+(?:\.[A-Za-z0-9-]{1,63}+){0,16}"
+                                  r"\.[A-Za-z]{2,63}+"), "[REDACTED:email]", "@"),
     Redaction("openai_style_key", re.compile(r"sk-(?<![A-Za-z0-9_-]sk-)[A-Za-z0-9_-]{20,}"),
               "[REDACTED:api_key]", "-"),
     Redaction("aws_access_key_id", re.compile(r"A(?:KIA|SIA)[0-9A-Z]{16}(?![0-9A-Z])"),
@@ -83,7 +94,7 @@ DEFAULT_REDACTIONS: tuple[Redaction, ...] = (
     Redaction("github_token", re.compile(r"gh(?:[pousr]_[A-Za-z0-9]{36,}|ithub_pat_[A-Za-z0-9_]{22,})"),
               "[REDACTED:api_key]", "_"),
     Redaction("slack_token", re.compile(r"xox[abposr]-[A-Za-z0-9-]{10,}"), "[REDACTED:api_key]", "-"),
-    Redaction("bearer_token", re.compile(r"Bearer\s+[A-Za-z0-9._~+/=-]{16,}"), "Bearer [REDACTED:token]",
+    Redaction("bearer_token", re.compile(r"Bearer\s{1,64}[A-Za-z0-9._~+/=-]{16,}"), "Bearer [REDACTED:token]",
               "B"),
     Redaction("card_number", re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])"), _luhn_masked,
               "0" * 13),
@@ -178,31 +189,32 @@ class ContentPolicy:
             return value
         if is_json:
             try:
-                decoded = orjson.loads(value)
-            except orjson.JSONDecodeError:
+                masked, changed = self._redact_json(orjson.loads(value), 1)
+            except (orjson.JSONDecodeError, _TooDeep):
                 pass
             else:
-                masked, changed = self._redact_json(decoded)
                 return orjson.dumps(masked).decode() if changed else value
         for rule in rules:
             value = rule.pattern.sub(rule.replacement, value)
         return value
 
-    def redact_json(self, obj: Any) -> Any:
-        """A JSON-like value with every string masked (a new value when something changed)."""
-        return self._redact_json(obj)[0] if self.redact else obj
-
-    def _redact_json(self, obj: Any) -> tuple[Any, bool]:
+    def _redact_json(self, obj: Any, depth: int) -> tuple[Any, bool]:
+        # `depth`: the level of `obj` if a container. The walk enforces json_values.MAX_DEPTH itself
+        # (a separate check would walk the value twice); a deeper value is masked as text.
         if isinstance(obj, str):
             masked = self.redact_text(obj)
             return masked, masked != obj
         if isinstance(obj, list):
-            items = [self._redact_json(item) for item in obj]
+            if depth > json_values.MAX_DEPTH:
+                raise _TooDeep
+            items = [self._redact_json(item, depth + 1) for item in obj]
             if any(changed for _, changed in items):
                 return [item for item, _ in items], True
             return obj, False
         if isinstance(obj, dict):
-            pairs = {key: self._redact_json(item) for key, item in obj.items()}
+            if depth > json_values.MAX_DEPTH:
+                raise _TooDeep
+            pairs = {key: self._redact_json(item, depth + 1) for key, item in obj.items()}
             if any(changed for _, changed in pairs.values()):
                 return {key: item for key, (item, _) in pairs.items()}, True
             return obj, False

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from spanhouse.normalise import json_values
 from spanhouse.normalise.truncate import fit
 
 INLINE_MAX_BYTES = 128
@@ -48,6 +49,7 @@ def store_messages(messages: str | list[Any], max_bytes: int, blobs: dict[int, s
     message. A content attribute holding either is then not parsed, serialised, hashed and stored
     a second time.
     """
+    # text from messages.parse_rendered, which read it within json_values.MAX_DEPTH
     found = orjson.loads(messages) if isinstance(messages, str) else messages
     hashes: list[int] = []
     whole = True
@@ -128,7 +130,7 @@ def _array_reference(value: str, blobs: dict[int, str]) -> list[int] | None:
     if value[0] != "[" and not (value[0].isspace() and value.lstrip().startswith("[")):
         return None
     try:
-        elements = orjson.loads(value)
+        elements = json_values.loads(value)
     except orjson.JSONDecodeError:
         return None
     if not isinstance(elements, list):

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from spanhouse.normalise import content, spans
+from spanhouse.normalise import content, json_values, spans
 from spanhouse.normalise.conventions import REGISTRY, Convention
 from spanhouse.normalise.events import CONTENT_EVENTS
 from spanhouse.normalise.fields import CANONICAL, CONTENT_FIELDS
@@ -105,7 +105,8 @@ Content = the attributes marked content below, the attributes of the span events
 
 * Capture on (default): the redaction patterns run on the raw content attributes and event
   attributes before the columns are built from them, so stored attributes and columns are both
-  masked. JSON values are masked inside their strings and re-encoded.
+  masked. JSON values are masked inside their strings and re-encoded; JSON nested deeper than
+  {max_depth} levels is read and masked as plain text.
 * Capture off: content attributes are removed from SpanAttributes and SpanAttributeTypes,
   content events keep only their non-content attributes, and the content columns stay empty.
 * Each content column is capped at `max_bytes` (default {max_bytes} bytes). Message columns stay
@@ -160,6 +161,7 @@ def render() -> str:
         events=", ".join(f"`{name}`" for name in sorted(CONTENT_EVENTS)),
         content_columns=", ".join(_column(field) for field in CANONICAL if field in CONTENT_FIELDS),
         max_bytes=content.DEFAULT_POLICY.max_bytes,
+        max_depth=json_values.MAX_DEPTH,
         mark=content.TRUNCATION_MARK,
         redactions=redactions,
     )]

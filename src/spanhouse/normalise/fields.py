@@ -8,6 +8,7 @@ inserted in this order, followed by `Convention`.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 Fields = dict[str, Any]
@@ -58,6 +59,30 @@ CANONICAL: dict[str, tuple[str, Any]] = {
     # added by 0041_otel_traces_workflow_tags.sql
     "workflow_name": ("WorkflowName", ""),
     "tags": ("Tags", ()),
+}
+
+# Numeric fields -> the (lowest, highest) value their column's ClickHouse type holds
+# (store/schema/0001_otel_traces.sql, 0004_otel_traces_ai_columns.sql): a value beyond it is left
+# out, so the column is NULL, rather than failing the insert of the whole request; the raw
+# attribute in SpanAttributes still holds what was sent. Float64 holds infinities, but a cost or
+# a temperature that overflowed is no measurement: only finite values are kept.
+_UINT32 = (0, 2**32 - 1)
+_UINT64 = (0, 2**64 - 1)
+_FLOAT64 = (-sys.float_info.max, sys.float_info.max)
+NUMERIC_RANGES: dict[str, tuple[float, float]] = {
+    "input_tokens": _UINT64,
+    "output_tokens": _UINT64,
+    "total_tokens": _UINT64,
+    "cache_read_tokens": _UINT64,
+    "cache_write_tokens": _UINT64,
+    "reasoning_tokens": _UINT64,
+    "input_cost": _FLOAT64,
+    "output_cost": _FLOAT64,
+    "total_cost": _FLOAT64,
+    "temperature": _FLOAT64,
+    "max_tokens": _UINT64,
+    "document_count": _UINT32,
+    "time_to_first_token_ms": _FLOAT64,
 }
 
 CONVENTION_COLUMN = "Convention"

@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from spanhouse.normalise import json_values
+
 Message = dict[str, Any]
 
 _ROLES = {"human": "user", "user": "user", "ai": "assistant", "assistant": "assistant", "system": "system",
@@ -46,7 +48,7 @@ def arguments(value: Any) -> Any:
     """Tool-call arguments as a JSON value: a JSON-object string is decoded, anything else kept."""
     if isinstance(value, str) and value.startswith(("{", "[")):
         try:
-            return orjson.loads(value)
+            return json_values.loads(value)
         except orjson.JSONDecodeError:
             return value
     return value
@@ -85,7 +87,7 @@ def parse(raw: str, role: str) -> list[Message]:
     """Messages from an attribute value: JSON when it looks like JSON, else one text message."""
     if raw.startswith(("[", "{")):
         try:
-            return coerce(orjson.loads(raw), role)
+            return coerce(json_values.loads(raw), role)
         except orjson.JSONDecodeError:
             pass
     return [{"role": role, "parts": [{"type": "text", "content": raw}]}] if raw else []
@@ -102,7 +104,7 @@ def parse_rendered(raw: str, role: str) -> str | list[Message]:
     if first != "[" and first != "{":
         return [text_message(role, raw)]
     try:
-        value = orjson.loads(raw)
+        value = json_values.loads(raw)
     except orjson.JSONDecodeError:
         return [text_message(role, raw)]
     if isinstance(value, list) and value and all(_is_canonical(item) for item in value):

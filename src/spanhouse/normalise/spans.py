@@ -15,6 +15,8 @@ Per span, in one pass:
      which are filled in last (`derive`).
   4. Derived fields (`derive`): total tokens = input + output when not reported; a category
      from tool or token attributes when no convention gave one; roll-ups; framework; errors.
+  5. A number its column's type cannot hold (a document count past UInt32, an overflowed cost)
+     is left out, so that column is NULL (`fields.NUMERIC_RANGES`); the raw attribute keeps it.
 Roll-up rule: token and cost columns count only the span's own model call. A span whose usage
 sums its children's (category AGENT or CHAIN, e.g. Vercel `ai.generateText` and ai@7 / OTel util
 `invoke_agent`; a convention's explicit roll-up marker such as Pydantic AI's
@@ -47,6 +49,7 @@ from spanhouse.normalise.fields import (
     CONTENT_FIELDS,
     CONVENTION_COLUMN,
     COST_FIELDS,
+    NUMERIC_RANGES,
     ROLLUP,
     TOKEN_FIELDS,
     Fields,
@@ -237,6 +240,7 @@ def normalise_batch(
     content_fields = CONTENT_FIELDS
     calls: list[int] = []  # model calls carrying usage, for roll_up_nested
     model_categories = MODEL_CATEGORIES
+    numeric_ranges = tuple(NUMERIC_RANGES.items())
     for index in range(start, len(attrs_column)):
         attrs = attrs_column[index]
         shape = tuple(attrs)
@@ -264,6 +268,10 @@ def normalise_batch(
         derive(fields, span, statuses[index], status_messages[index])
         if prices is not None:
             price_call(fields, prices)
+        for field, (lowest, highest) in numeric_ranges:
+            value = fields.get(field)
+            if value is not None and not lowest <= value <= highest:  # NaN too
+                del fields[field]
         if fields.get("total_tokens") is not None and fields.get("category") in model_categories:
             calls.append(index)  # nesting.carries_usage, inline
         if capture:

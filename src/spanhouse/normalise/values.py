@@ -3,6 +3,7 @@
 Every parser returns None for a value it cannot read, so a malformed attribute costs its field,
 never the span. Numbers may arrive as ints, doubles, decimal strings or JSON-encoded strings
 (MLflow writes `"\\"12\\""`); negatives, NaN, infinities and words ("None", "Infinity") are refused.
+JSON is read within `json_values.MAX_DEPTH` levels: a deeper value is not JSON here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from spanhouse.normalise import json_values
 
 _MAX_COUNT = 2**63 - 1
 _JSON_STARTS = ("[", "{")
@@ -130,7 +133,7 @@ def string_list(value: str | None) -> tuple[str, ...]:
         return ()
     if value.startswith("["):
         try:
-            items = orjson.loads(value)
+            items = json_values.loads(value)
         except orjson.JSONDecodeError:
             return (value,)
         if isinstance(items, list):
@@ -197,7 +200,7 @@ def loads(value: str | None) -> Any:
     if not value or value[0] not in _JSON_FIRST:
         return None
     try:
-        return orjson.loads(value)
+        return json_values.loads(value)
     except orjson.JSONDecodeError:
         return None
 
@@ -206,7 +209,7 @@ def json_or_text(value: str) -> Any:
     """A JSON array or object when `value` holds one, else `value` itself (parsed only when it can be JSON)."""
     if value.startswith(_JSON_STARTS):
         try:
-            return orjson.loads(value)
+            return json_values.loads(value)
         except orjson.JSONDecodeError:
             return value
     return value
