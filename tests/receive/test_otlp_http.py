@@ -16,7 +16,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from tests.factories import BASE_NS, export_request, hex_id, llm_span, make_span
+from tests.factories import BASE_NS, export_request, hex_id, kv, llm_span, make_span
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
@@ -166,3 +166,15 @@ def test_a_full_queue_answers_429_with_retry_after(server_factory):
     refused = next(r for r in responses if r.status_code == 429)
     assert refused.headers["retry-after"] == "1"
     assert "ingest queue is full" in status_of(refused).message
+
+
+def test_a_repeated_attribute_key_comes_back_as_its_last_value_with_its_type(server):
+    span = make_span(trace=9, name="dup")
+    span.attributes.extend([kv("a", 5), kv("a", "007"), kv("b", True), kv("b", "no"),
+                            kv("c", 1), kv("c", "12345678901234567890"), kv("d", "x"), kv("d", 3)])
+    request = export_request(span)
+    request.resource_spans[0].resource.attributes.extend([kv("r", 1.5), kv("r", "2")])
+    assert post(server, request.SerializeToString()).status_code == 200
+    stored = timeline(server, hex_id(9)).json()["spans"][0]
+    assert stored["attributes"] == {"a": "007", "b": "no", "c": "12345678901234567890", "d": 3}
+    assert stored["resource"] == {"service.name": "agent-svc", "r": "2"}
