@@ -178,3 +178,15 @@ def test_a_repeated_attribute_key_comes_back_as_its_last_value_with_its_type(ser
     stored = timeline(server, hex_id(9)).json()["spans"][0]
     assert stored["attributes"] == {"a": "007", "b": "no", "c": "12345678901234567890", "d": 3}
     assert stored["resource"] == {"service.name": "agent-svc", "r": "2"}
+
+
+def test_a_span_after_the_last_datetime_is_rejected_not_stored_then_expired(server, query):
+    late = 4_336_329_600 * 10**9  # 2107-06-01T00:00:00Z: toDateTime() of it wraps to 1970, so its TTL expires it
+    response = post(server, export_request(make_span(trace=11, span=1, name="late", start_ns=late),
+                                           make_span(trace=12, span=1, name="good")).SerializeToString())
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert (response.status_code, answer.partial_success.rejected_spans) == (200, 1)
+    assert answer.partial_success.error_message == (
+        f"1 span(s) rejected: span 'late': start_time_unix_nano {late} is after 2106-02-07T06:28:15Z, "
+        "the latest time stored")
+    assert query("SELECT SpanName FROM otel_traces") == [("good",)]
