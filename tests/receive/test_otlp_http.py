@@ -276,3 +276,18 @@ def test_an_unexpected_error_is_a_500_status_in_the_requests_encoding(media):
     assert (response.status_code, response.headers["content-type"]) == (500, media)
     body = status_of(response) if media == "application/x-protobuf" else status_pb2.Status(**response.json())
     assert body == status_pb2.Status(code=13, message="internal error")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"kind": "BOGUS"}, "spans[0].kind 'BOGUS' is not a name in opentelemetry.proto.trace.v1.Span.SpanKind"),
+    ({"attributes": [{"key": "raw", "value": {"bytesValue": "!!!"}}]},
+     "spans[0].attributes[0].value.bytesValue '!!!' is not base64"),
+])
+def test_json_with_an_unknown_enum_name_or_bad_base64_is_a_400_naming_it(server, query, change, message):
+    span = {"traceId": hex_id(15), "spanId": hex_id(1, 8), "name": "s", "startTimeUnixNano": str(BASE_NS), **change}
+    response = post(server, orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
+                    {"Content-Type": "application/json"})
+    assert (response.status_code, response.headers["content-type"]) == (400, "application/json")
+    assert response.json() == {"code": 3, "message": "request body is not an OTLP ExportTraceServiceRequest: "
+                                                     f"resourceSpans[0].scopeSpans[0].{message}"}
+    assert query("SELECT count() FROM otel_traces") == [(0,)]
