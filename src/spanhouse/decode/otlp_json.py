@@ -37,6 +37,8 @@ _STATUS_CODE: EnumDescriptor = Status.StatusCode.DESCRIPTOR
 _SEVERITY_NUMBER: EnumDescriptor = SeverityNumber.DESCRIPTOR
 # Standard or URL-safe alphabet, padded or not: what protobuf's JSON mapping accepts.
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]*")
+_CHECKED_VALUE_KEYS = frozenset(
+    ("bytesValue", "bytes_value", "arrayValue", "array_value", "kvlistValue", "kvlist_value"))
 # Deeper values are refused by json_format's own recursion limit; no need to walk them.
 _MAX_DEPTH = 100
 
@@ -161,8 +163,8 @@ def _check_base64(value: Any, path: str, kind: str) -> None:
 
 def _check_value(value: Any, path: str, kind: str, depth: int) -> None:
     """An AnyValue: bytes must be base64, arrays and key-value lists are walked."""
-    if not isinstance(value, dict) or depth > _MAX_DEPTH:
-        return
+    if not isinstance(value, dict) or depth > _MAX_DEPTH or value.keys().isdisjoint(_CHECKED_VALUE_KEYS):
+        return  # the common case, a string or number, costs one set test
     if "bytesValue" in value or "bytes_value" in value:
         _check_base64(_field(value, "bytesValue", "bytes_value"), f"{path}.bytesValue", kind)
     array = _field(value, "arrayValue", "array_value")
