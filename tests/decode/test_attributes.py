@@ -33,6 +33,12 @@ def test_a_repeated_key_keeps_the_last_value():
     assert flatten([kv("k", "first"), kv("k", 2)]) == ({"k": "2"}, {"k": "int"})
 
 
+def test_a_repeated_key_keeps_the_type_of_its_last_value_too():
+    values, types = flatten([kv("a", 5), kv("a", "007"), kv("b", True), kv("b", "no"), kv("c", 1.5), kv("c", "2")])
+    assert (values, types) == ({"a": "007", "b": "no", "c": "2"}, {})
+    assert typed_map(values, types) == {"a": "007", "b": "no", "c": "2"}
+
+
 def test_non_finite_doubles_are_kept_as_text():
     values, types = flatten([kv("nan", math.nan), kv("inf", math.inf)])
     assert values == {"nan": "nan", "inf": "inf"}

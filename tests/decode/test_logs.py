@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import InstrumentationScope
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
@@ -69,3 +70,24 @@ def test_a_record_with_a_malformed_id_is_reported_and_its_neighbours_kept():
     assert (batch.count, batch.rejected) == (1, 1)
     assert batch.error_message() == (
         "1 log record(s) rejected: log record 'gen_ai.choice': trace_id must be empty or 16 bytes, got 5 bytes")
+
+
+NS_2107 = 4_336_329_600 * 10**9  # 2107-06-01T00:00:00Z
+LATE = "is after 2106-02-07T06:28:15Z, the latest time stored"
+SEVERITY = "is outside 0..255 (OTLP defines 1 to 24)"
+
+
+@pytest.mark.parametrize(("record", "problem"), [
+    (LogRecord(time_unix_nano=BASE_NS, severity_number=300), f"severity_number 300 {SEVERITY}"),
+    (LogRecord(time_unix_nano=BASE_NS, severity_number=-1), f"severity_number -1 {SEVERITY}"),
+    (LogRecord(time_unix_nano=BASE_NS, severity_number=2**31 - 1), f"severity_number 2147483647 {SEVERITY}"),
+    (LogRecord(time_unix_nano=NS_2107), f"timestamp {NS_2107} ns {LATE}"),
+    (LogRecord(observed_time_unix_nano=NS_2107), f"timestamp {NS_2107} ns {LATE}"),
+    (LogRecord(time_unix_nano=BASE_NS, observed_time_unix_nano=2**63), "observed_time_unix_nano is past the year 2262"),
+])
+def test_a_record_the_columns_cannot_hold_is_reported_and_its_neighbours_kept(record, problem):
+    record.severity_text = "BAD"
+    good = LogRecord(time_unix_nano=BASE_NS, severity_number=255, event_name="good")
+    batch = decode_logs(logs_request(record, good), "t", RECEIVED_NS)
+    assert (batch.count, batch.rejected, batch.columns["EventName"]) == (1, 1, ["good"])
+    assert batch.error_message() == f"1 log record(s) rejected: log record 'BAD': {problem}"

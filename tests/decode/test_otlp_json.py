@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from spanhouse.decode.otlp_json import parse_traces
+from spanhouse.decode.otlp_json import parse_logs, parse_traces
 from spanhouse.decode.traces import decode_spans
 from spanhouse.errors import DecodeError
 from tests.factories import BASE_NS
@@ -78,3 +78,70 @@ def test_a_base64_trace_id_is_rejected():
 def test_malformed_bodies_are_decode_errors(payload, message):
     with pytest.raises(DecodeError, match=message):
         parse_traces(payload)
+
+
+def bytes_attribute(encoded, key="raw"):
+    return {"key": key, "value": {"bytesValue": encoded}}
+
+
+SPAN_PATH = "resourceSpans[0].scopeSpans[0].spans[0]"
+
+
+@pytest.mark.parametrize(("span", "message"), [
+    (json_span(kind="BOGUS"), f"{SPAN_PATH}.kind 'BOGUS' is not a name in opentelemetry.proto.trace.v1.Span.SpanKind"),
+    (json_span(status={"code": "NOPE"}),
+     f"{SPAN_PATH}.status.code 'NOPE' is not a name in opentelemetry.proto.trace.v1.Status.StatusCode"),
+    (json_span(attributes=[bytes_attribute("AP8="), bytes_attribute("!!!")]),
+     f"{SPAN_PATH}.attributes[1].value.bytesValue '!!!' is not base64"),
+    (json_span(events=[{"name": "e", "attributes": [{"key": "k", "value": {"arrayValue": {"values": [
+        {"bytesValue": "AP8"}, {"kvlistValue": {"values": [bytes_attribute("a")]}}]}}}]}]),
+     f"{SPAN_PATH}.events[0].attributes[0].value.arrayValue.values[1].kvlistValue.values[0].value.bytesValue "
+     "'a' is not base64"),
+    (json_span(links=[{"traceId": "01" * 16, "spanId": "02" * 8, "attributes": [bytes_attribute("AP8==")]}]),
+     f"{SPAN_PATH}.links[0].attributes[0].value.bytesValue 'AP8==' is not base64"),
+    (json_span(attributes=[bytes_attribute(12)]), f"{SPAN_PATH}.attributes[0].value.bytesValue must be a base64 "
+                                                  "string, got int"),
+])
+def test_unknown_enum_names_and_bad_base64_are_decode_errors_naming_field_and_value(span, message):
+    with pytest.raises(DecodeError) as raised:
+        parse_traces(body(span))
+    assert str(raised.value) == f"request body is not an OTLP ExportTraceServiceRequest: {message}"
+
+
+def test_bad_base64_in_resource_or_scope_attributes_is_a_decode_error_too():
+    with pytest.raises(DecodeError, match=r"resourceSpans\[0\]\.resource\.attributes\[1\]\.value\.bytesValue '%%'"):
+        parse_traces(body(json_span(), resource={"attributes": [bytes_attribute(""), bytes_attribute("%%")]}))
+    document = orjson.loads(body(json_span()))
+    document["resourceSpans"][0]["scopeSpans"][0]["scope"]["attributes"] = [bytes_attribute("b@d")]
+    with pytest.raises(DecodeError, match=r"scopeSpans\[0\]\.scope\.attributes\[0\]\.value\.bytesValue 'b@d'"):
+        parse_traces(orjson.dumps(document))
+
+
+def test_integer_enums_outside_the_known_set_stay_accepted_and_base64_spellings_decode():
+    span = json_span(kind=77, status={"code": "7"}, attributes=[
+        bytes_attribute("AP8="), {"key": "url", "value": {"bytes_value": "AP-_"}}, bytes_attribute("", "none")])
+    request, problems = parse_traces(body(span))
+    batch = decode_spans(request, "t")
+    assert (problems, batch.columns["SpanKind"], batch.columns["StatusCode"]) == ([], ["Unspecified"], ["Unset"])
+    assert batch.columns["SpanAttributes"] == [{"raw": "AP8=", "url": "AP+/", "none": ""}]
+
+
+@pytest.mark.parametrize(("record", "message"), [
+    ({"severityNumber": "NOPE"},
+     "logRecords[0].severityNumber 'NOPE' is not a name in opentelemetry.proto.logs.v1.SeverityNumber"),
+    ({"body": {"bytesValue": "!!!"}}, "logRecords[0].body.bytesValue '!!!' is not base64"),
+    ({"attributes": [bytes_attribute("?")]}, "logRecords[0].attributes[0].value.bytesValue '?' is not base64"),
+])
+def test_log_records_get_the_same_checks(record, message):
+    payload = orjson.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [record]}]}]})
+    with pytest.raises(DecodeError) as raised:
+        parse_logs(payload)
+    assert str(raised.value) == ("request body is not an OTLP ExportLogsServiceRequest: "
+                                 f"resourceLogs[0].scopeLogs[0].{message}")
+
+
+def test_named_severities_are_accepted():
+    payload = orjson.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"severityNumber": "SEVERITY_NUMBER_WARN"}, {"severity_number": 30}]}]}]})
+    request, _ = parse_logs(payload)
+    assert [r.severity_number for r in request.resource_logs[0].scope_logs[0].log_records] == [13, 30]

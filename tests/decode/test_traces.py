@@ -9,6 +9,9 @@ from spanhouse.decode.traces import OTLP_COLUMNS, decode_spans, parse_protobuf
 from spanhouse.errors import DecodeError
 from tests.factories import BASE_NS, export_request, hex_id, kv, make_span
 
+NS_2107 = 4_336_329_600 * 10**9  # 2107-06-01T00:00:00Z
+LAST_DATETIME_NS = 4_294_967_295_999_999_999  # 2106-02-07T06:28:15.999999999Z
+
 
 def row(batch, index=0):
     return {name: batch.columns[name][index] for name in OTLP_COLUMNS}
@@ -71,17 +74,30 @@ def test_root_span_has_empty_parent_and_end_before_start_gives_zero_duration():
     ({"span_id": b""}, "span_id must be 8 bytes"),
     ({"parent_span_id": b"\x01\x02"}, "parent_span_id must be empty or 8 bytes"),
     ({"start_time_unix_nano": 0}, "start_time_unix_nano is missing"),
-    ({"start_time_unix_nano": 2**63}, "past the year 2262"),
+    ({"start_time_unix_nano": 2**63}, "is after 2106-02-07T06:28:15Z, the latest time stored"),
+    ({"start_time_unix_nano": NS_2107, "end_time_unix_nano": NS_2107 + 1},
+     f"start_time_unix_nano {NS_2107} is after 2106-02-07T06:28:15Z, the latest time stored"),
+    ({"end_time_unix_nano": NS_2107}, f"end_time_unix_nano {NS_2107} is after 2106-02-07T06:28:15Z"),
+    ({"events": [Span.Event(name="late", time_unix_nano=2**63)]}, "event 'late' timestamp is past the year 2262"),
 ])
 def test_an_invalid_span_is_rejected_and_its_neighbours_kept(change, problem):
     bad = make_span(trace=1, span=1, name="bad")
     for field, value in change.items():
-        setattr(bad, field, value)
+        if field == "events":
+            bad.events.extend(value)
+        else:
+            setattr(bad, field, value)
     good = make_span(trace=2, span=2, name="good")
     batch = decode_spans(export_request(bad, good), "t")
     assert (batch.count, batch.rejected, batch.columns["SpanName"]) == (1, 1, ["good"])
     assert problem in batch.error_message()
     assert batch.error_message().startswith("1 span(s) rejected: span 'bad': ")
+
+
+def test_the_last_second_a_datetime_holds_is_still_stored():
+    last = make_span(start_ns=LAST_DATETIME_NS - 10, duration_ns=10)
+    batch = decode_spans(export_request(last), "t")
+    assert (batch.count, batch.rejected, batch.columns["Timestamp"]) == (1, 0, [LAST_DATETIME_NS - 10])
 
 
 def test_error_message_summarises_many_rejections():

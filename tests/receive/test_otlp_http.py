@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import logging
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -16,7 +20,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from tests.factories import BASE_NS, export_request, hex_id, llm_span, make_span
+from spanhouse.receive import otlp_http
+from tests.factories import BASE_NS, export_request, hex_id, kv, llm_span, make_span
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
@@ -166,3 +171,123 @@ def test_a_full_queue_answers_429_with_retry_after(server_factory):
     refused = next(r for r in responses if r.status_code == 429)
     assert refused.headers["retry-after"] == "1"
     assert "ingest queue is full" in status_of(refused).message
+
+
+def test_a_repeated_attribute_key_comes_back_as_its_last_value_with_its_type(server):
+    span = make_span(trace=9, name="dup")
+    span.attributes.extend([kv("a", 5), kv("a", "007"), kv("b", True), kv("b", "no"),
+                            kv("c", 1), kv("c", "12345678901234567890"), kv("d", "x"), kv("d", 3)])
+    request = export_request(span)
+    request.resource_spans[0].resource.attributes.extend([kv("r", 1.5), kv("r", "2")])
+    assert post(server, request.SerializeToString()).status_code == 200
+    stored = timeline(server, hex_id(9)).json()["spans"][0]
+    assert stored["attributes"] == {"a": "007", "b": "no", "c": "12345678901234567890", "d": 3}
+    assert stored["resource"] == {"service.name": "agent-svc", "r": "2"}
+
+
+def test_a_span_after_the_last_datetime_is_rejected_not_stored_then_expired(server, query):
+    late = 4_336_329_600 * 10**9  # 2107-06-01T00:00:00Z: toDateTime() of it wraps to 1970, so its TTL expires it
+    response = post(server, export_request(make_span(trace=11, span=1, name="late", start_ns=late),
+                                           make_span(trace=12, span=1, name="good")).SerializeToString())
+    answer = ExportTraceServiceResponse.FromString(response.content)
+    assert (response.status_code, answer.partial_success.rejected_spans) == (200, 1)
+    assert answer.partial_success.error_message == (
+        f"1 span(s) rejected: span 'late': start_time_unix_nano {late} is after 2106-02-07T06:28:15Z, "
+        "the latest time stored")
+    assert query("SELECT SpanName FROM otel_traces") == [("good",)]
+
+
+def test_a_body_of_concatenated_gzip_members_is_one_body(server):
+    # Two serialized requests back to back are one request whose resource_spans repeats.
+    first = export_request(make_span(trace=13, span=1, name="first")).SerializeToString()
+    second = export_request(make_span(trace=13, span=2, name="second")).SerializeToString()
+    body = gzip.compress(first) + gzip.compress(second)
+    response = post(server, body, {**PROTOBUF, "Content-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert ExportTraceServiceResponse.FromString(response.content) == ExportTraceServiceResponse()
+    assert [s["name"] for s in timeline(server, hex_id(13)).json()["spans"]] == ["first", "second"]
+
+
+def test_the_gunzip_limit_counts_every_member_and_garbage_after_a_member_is_400(server_factory):
+    server = server_factory(max_request_bytes=64 * 1024)
+    half_bomb = gzip.compress(b"\x00" * (40 * 1024))  # each member is under the limit, the two are over
+    response = post(server, half_bomb + half_bomb, {**PROTOBUF, "Content-Encoding": "gzip"})
+    assert response.status_code == 413
+    assert "once decompressed" in status_of(response).message
+    many = gzip.compress(b"\x00" * 1024) * 2000  # 2 MB inflated from 60 KB of members
+    assert post(server, many, {**PROTOBUF, "Content-Encoding": "gzip"}).status_code == 413
+    body = gzip.compress(export_request(make_span(trace=14)).SerializeToString()) + b"trailing junk"
+    response = post(server, body, {**PROTOBUF, "Content-Encoding": "gzip"})
+    assert response.status_code == 400
+    assert "not valid gzip" in status_of(response).message
+
+
+def test_a_client_that_hangs_up_mid_body_is_logged_quietly_and_nothing_is_stored(server, query, caplog):
+    caplog.set_level(logging.DEBUG)
+    with socket.create_connection(("127.0.0.1", server.ports.otlp_http), timeout=10) as sock:
+        sock.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                     b"Content-Length: 100\r\n\r\n\x0a\x02")
+        sock.shutdown(socket.SHUT_WR)
+        sock.recv(4096)  # the server closes once it has seen the hang-up
+    deadline = time.monotonic() + 10
+    while "client disconnected" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(r.name, r.levelname) for r in caplog.records if "disconnected" in r.getMessage()] == [
+        ("spanhouse.receive.otlp_http", "INFO")]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info] == []
+    assert query("SELECT count() FROM otel_traces") == [(0,)]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code", "message"), [
+    ("POST", "/v1/metrics", 404, 12, "/v1/metrics: spanhouse stores traces and logs, not metrics"),
+    ("POST", "/v1/nowhere", 404, 5, "POST /v1/nowhere: Not Found"),
+    ("GET", "/v1/traces", 405, 12, "GET /v1/traces: Method Not Allowed"),
+])
+def test_unknown_paths_and_methods_answer_a_status_in_the_requests_encoding(server, method, path, status, code,
+                                                                           message):
+    expected = status_pb2.Status(code=code, message=message)
+    url = server.http_endpoint + path
+    response = httpx.request(method, url, content=b"", headers=PROTOBUF, timeout=30)
+    assert (response.status_code, response.headers["content-type"]) == (status, "application/x-protobuf")
+    assert status_of(response) == expected
+    for headers in ({"Content-Type": "application/json"}, {}):  # JSON also when the encoding is unknown
+        response = httpx.request(method, url, content=b"", headers=headers, timeout=30)
+        assert (response.status_code, response.headers["content-type"]) == (status, "application/json")
+        assert response.json() == {"code": code, "message": message}
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+
+
+class _BrokenIngest:
+    async def export(self, signal, body, encoding, tenant):
+        raise RuntimeError("a bug")
+
+
+@pytest.mark.parametrize("media", ["application/x-protobuf", "application/json"])
+def test_an_unexpected_error_is_a_500_status_in_the_requests_encoding(media):
+    app = otlp_http.create_app(_BrokenIngest(), lambda request: "default", 1024 * 1024)
+
+    async def send():
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://otlp") as client:
+            return await client.post("/v1/traces", content=export_request(make_span()).SerializeToString(),
+                                     headers={"Content-Type": media})
+    response = asyncio.run(send())
+    assert (response.status_code, response.headers["content-type"]) == (500, media)
+    body = status_of(response) if media == "application/x-protobuf" else status_pb2.Status(**response.json())
+    assert body == status_pb2.Status(code=13, message="internal error")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"kind": "BOGUS"}, "spans[0].kind 'BOGUS' is not a name in opentelemetry.proto.trace.v1.Span.SpanKind"),
+    ({"attributes": [{"key": "raw", "value": {"bytesValue": "!!!"}}]},
+     "spans[0].attributes[0].value.bytesValue '!!!' is not base64"),
+])
+def test_json_with_an_unknown_enum_name_or_bad_base64_is_a_400_naming_it(server, query, change, message):
+    span = {"traceId": hex_id(15), "spanId": hex_id(1, 8), "name": "s", "startTimeUnixNano": str(BASE_NS), **change}
+    response = post(server, orjson.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}),
+                    {"Content-Type": "application/json"})
+    assert (response.status_code, response.headers["content-type"]) == (400, "application/json")
+    assert response.json() == {"code": 3, "message": "request body is not an OTLP ExportTraceServiceRequest: "
+                                                     f"resourceSpans[0].scopeSpans[0].{message}"}
+    assert query("SELECT count() FROM otel_traces") == [(0,)]

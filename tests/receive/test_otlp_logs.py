@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import grpc
 import httpx
 import orjson
 from opentelemetry._logs import LogRecord, SeverityNumber
 from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter as GrpcLogExporter
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter as HttpLogExporter
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord as LogRecordProto
+from opentelemetry.proto.logs.v1.logs_pb2 import ResourceLogs, ScopeLogs
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
@@ -17,6 +23,7 @@ from opentelemetry.sdk.resources import Resource
 from tests.factories import BASE_NS
 
 CAPTURES = Path(__file__).parent.parent / "captures"
+LOGS_EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
 
 
 def emit_through(exporter) -> None:
@@ -81,3 +88,38 @@ def test_a_captured_openai_v2_chat_stores_every_genai_event(server, query):
     events = [name for (name,) in query("SELECT EventName FROM otel_logs ORDER BY Timestamp, EventName")]
     assert sorted(events) == ["gen_ai.choice", "gen_ai.system.message", "gen_ai.user.message"]
     assert query("SELECT uniqExact(SpanId), countIf(TraceId = '') FROM otel_logs") == [(1, 0)]
+
+
+NS_2107 = 4_336_329_600 * 10**9  # 2107-06-01T00:00:00Z, past the last second a DateTime holds
+
+
+def logs_body(*records: LogRecordProto) -> bytes:
+    return ExportLogsServiceRequest(resource_logs=[ResourceLogs(scope_logs=[ScopeLogs(
+        log_records=list(records))])]).SerializeToString()
+
+
+def test_a_severity_number_the_column_cannot_hold_rejects_only_its_record(server, query):
+    body = logs_body(LogRecordProto(time_unix_nano=BASE_NS, severity_number=300, severity_text="LOUD"),
+                     LogRecordProto(time_unix_nano=BASE_NS, severity_number=9, event_name="good"))
+    response = httpx.post(server.http_endpoint + "/v1/logs", content=body,
+                          headers={"Content-Type": "application/x-protobuf"}, timeout=30)
+    assert response.status_code == 200
+    answer = ExportLogsServiceResponse.FromString(response.content)
+    assert (answer.partial_success.rejected_log_records, answer.partial_success.error_message) == (
+        1, "1 log record(s) rejected: log record 'LOUD': severity_number 300 is outside 0..255 (OTLP defines 1 to 24)")
+    assert query("SELECT EventName, SeverityNumber FROM otel_logs") == [("good", 9)]
+
+
+def test_over_grpc_a_bad_severity_number_or_a_time_past_2106_is_a_partial_success(server, query):
+    body = logs_body(LogRecordProto(time_unix_nano=BASE_NS, severity_number=-1, severity_text="NEG"),
+                     LogRecordProto(time_unix_nano=NS_2107, severity_text="LATE"),
+                     LogRecordProto(time_unix_nano=BASE_NS, severity_number=2**31 - 1, severity_text="MAX"),
+                     LogRecordProto(time_unix_nano=BASE_NS, event_name="good"))
+    with grpc.insecure_channel(server.grpc_endpoint) as channel:
+        answer = ExportLogsServiceResponse.FromString(channel.unary_unary(LOGS_EXPORT)(body, timeout=30))
+    assert answer.partial_success.rejected_log_records == 3
+    assert answer.partial_success.error_message == (
+        "3 log record(s) rejected: log record 'NEG': severity_number -1 is outside 0..255 (OTLP defines 1 to 24); "
+        f"log record 'LATE': timestamp {NS_2107} ns is after 2106-02-07T06:28:15Z, the latest time stored; "
+        "log record 'MAX': severity_number 2147483647 is outside 0..255 (OTLP defines 1 to 24)")
+    assert query("SELECT EventName FROM otel_logs") == [("good",)]

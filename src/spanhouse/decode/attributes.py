@@ -22,7 +22,10 @@ Attrs = dict[str, str]
 
 
 def flatten(kvs: Iterable[KeyValue]) -> tuple[Attrs, Attrs]:
-    """Return (values, types) for an attribute list; a repeated key keeps its last value."""
+    """Return (values, types) for an attribute list; a repeated key keeps its last value and type.
+
+    Last wins, as in the OpenTelemetry SDKs and Collector.
+    """
     values: Attrs = {}
     types: Attrs = {}
     for kv in kvs:
@@ -30,6 +33,8 @@ def flatten(kvs: Iterable[KeyValue]) -> tuple[Attrs, Attrs]:
         which = value.WhichOneof("value")
         if which == "string_value":
             values[kv.key] = value.string_value
+            # An earlier non-string value of the same key left its type: it would retype this one.
+            types.pop(kv.key, None)
         else:
             values[kv.key], types[kv.key] = _render(value, which)
     return values, types

@@ -8,7 +8,9 @@ completions as such records (`gen_ai.user.message`, `gen_ai.choice`, ...), corre
 their span by trace and span id.
 
 A record may carry no trace context (ids empty), but ids of the wrong length are rejected and
-reported, like spans. A record without a timestamp takes its observed time, as the exporter does.
+reported, like spans, as are a time after 2106-02-07T06:28:15Z (the tables key and expire records
+by a 32-bit DateTime) and a severity number outside the UInt8 column (the enum is an int32 on
+the wire). A record without a timestamp takes its observed time, as the exporter does.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from __future__ import annotations
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from spanhouse.decode.attributes import flatten, render, values_only
-from spanhouse.decode.traces import MAX_TIMESTAMP_NS, SpanBatch, empty_batch, parse_message
+from spanhouse.decode.traces import (
+    MAX_DATETIME,
+    MAX_DATETIME_NS,
+    MAX_TIMESTAMP_NS,
+    SpanBatch,
+    empty_batch,
+    parse_message,
+)
 
 LOG_COLUMNS: tuple[str, ...] = (
     "Tenant",
@@ -46,17 +55,25 @@ LOG_COLUMNS: tuple[str, ...] = (
 )
 
 
+# SeverityNumber is a UInt8 column; OTLP's enum (1..24) is an int32 on the wire.
+MAX_SEVERITY_NUMBER = 255
+
+
 def parse_logs_protobuf(body: bytes) -> ExportLogsServiceRequest:
     return parse_message(body, ExportLogsServiceRequest())
 
 
-def _record_problem(trace_id: bytes, span_id: bytes, timestamp: int) -> str | None:
+def _record_problem(trace_id: bytes, span_id: bytes, timestamp: int, observed: int, severity: int) -> str | None:
     if len(trace_id) not in (0, 16):
         return f"trace_id must be empty or 16 bytes, got {len(trace_id)} bytes"
     if len(span_id) not in (0, 8):
         return f"span_id must be empty or 8 bytes, got {len(span_id)} bytes"
-    if timestamp > MAX_TIMESTAMP_NS:
-        return "timestamp is past the year 2262"
+    if timestamp > MAX_DATETIME_NS:
+        return f"timestamp {timestamp} ns is after {MAX_DATETIME}, the latest time stored"
+    if observed > MAX_TIMESTAMP_NS:
+        return "observed_time_unix_nano is past the year 2262"
+    if not 0 <= severity <= MAX_SEVERITY_NUMBER:
+        return f"severity_number {severity} is outside 0..{MAX_SEVERITY_NUMBER} (OTLP defines 1 to 24)"
     return None
 
 
@@ -86,7 +103,7 @@ def decode_logs(request: ExportLogsServiceRequest, tenant: str, received_ns: int
                 observed = record.observed_time_unix_nano
                 timestamp = record.time_unix_nano or observed or received_ns
                 trace_id, span_id = bytes(record.trace_id), bytes(record.span_id)
-                problem = _record_problem(trace_id, span_id, max(timestamp, observed))
+                problem = _record_problem(trace_id, span_id, timestamp, observed, record.severity_number)
                 if problem is not None:
                     batch.reject(f"log record {record.event_name or record.severity_text!r}: {problem}")
                     continue

@@ -2,8 +2,9 @@
 
 Columns are built directly (a list per column, appended span by span) so that no per-span
 object is created: this walk is the hottest code in spanhouse. Spans that break the OTLP
-rules a trace store relies on (ids of the wrong length or all zero, no start time) are
-counted and described instead of stored; the rest of the request is unaffected.
+rules a trace store relies on (ids of the wrong length or all zero, no start time, a start or
+end the store cannot keep) are counted and described instead of stored; the rest of the request
+is unaffected.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ STATUS_CODES = ("Unset", "Ok", "Error")
 
 # DateTime64(9) holds nanoseconds in an Int64: up to 2262-04-11.
 MAX_TIMESTAMP_NS = 2**63 - 1
+# The tables' TTL, partition and rollup expressions take toDateTime() of a span's start and end
+# (a log record's time), a 32-bit count of seconds: a later time wraps to 1970 and the row is
+# expired at once. So a span or record is only stored up to the last second DateTime holds.
+MAX_DATETIME_NS = 2**32 * 10**9 - 1
+MAX_DATETIME = "2106-02-07T06:28:15Z"
 _MAX_PROBLEMS = 10
 MessageT = TypeVar("MessageT", bound=Message)
 
@@ -120,8 +126,10 @@ def _span_problem(span: Any) -> str | None:
         return f"parent_span_id must be empty or 8 bytes, got {len(span.parent_span_id)} bytes"
     if span.start_time_unix_nano == 0:
         return "start_time_unix_nano is missing"
-    if span.start_time_unix_nano > MAX_TIMESTAMP_NS or span.end_time_unix_nano > MAX_TIMESTAMP_NS:
-        return "timestamp is past the year 2262"
+    if span.start_time_unix_nano > MAX_DATETIME_NS:
+        return f"start_time_unix_nano {span.start_time_unix_nano} is after {MAX_DATETIME}, the latest time stored"
+    if span.end_time_unix_nano > MAX_DATETIME_NS:
+        return f"end_time_unix_nano {span.end_time_unix_nano} is after {MAX_DATETIME}, the latest time stored"
     for event in span.events:
         if event.time_unix_nano > MAX_TIMESTAMP_NS:
             return f"event {event.name!r} timestamp is past the year 2262"

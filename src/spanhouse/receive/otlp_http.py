@@ -4,8 +4,9 @@ Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some sp
 records were rejected), 400 undecodable body, 413 body too large (checked while reading and again while
 gunzipping, so a gzip bomb is stopped at the limit), 415 other media types or encodings,
 429 / 503 with `Retry-After` when overloaded or the store is down; 401 / 403 for a missing,
-unknown or read-only API key. Error bodies are a
-`google.rpc.Status` in the request's encoding.
+unknown or read-only API key; 404 / 405 for other paths and methods, 500 for a bug. Error bodies
+are a `google.rpc.Status` in the request's encoding (JSON when it is neither OTLP encoding).
+A body of several concatenated gzip members is one body, as RFC 1952 and Go's reader have it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import orjson
 from google.protobuf import json_format
 from google.rpc import status_pb2
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -32,6 +34,7 @@ MEDIA_TYPES: dict[str, Encoding] = {"application/x-protobuf": "protobuf", "appli
 _CONTENT_TYPE = {"protobuf": "application/x-protobuf", "json": "application/json"}
 # google.rpc.Code values used in Status bodies.
 _INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL, _UNIMPLEMENTED = 3, 8, 14, 13, 12
+_NOT_FOUND = 5
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
 STORE_RETRY_AFTER_S = 5
 
@@ -54,6 +57,45 @@ def _status(code: int, message: str, encoding: Encoding, http_status: int,
     return Response(body, status_code=http_status, media_type=_CONTENT_TYPE[encoding], headers=headers)
 
 
+class _Gunzip:
+    """Incremental gunzip of a body of one or more gzip members (RFC 1952 2.2), as Go's reader accepts.
+
+    The output limit is counted across members and enforced inside each decompress call, so a
+    bomb is stopped at the limit however it is split.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max = max_bytes
+        self._size = 0
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, data: bytes) -> bytes:
+        out: list[bytes] = []
+        while data:
+            if self._inflater.eof:  # the previous member ended: what follows is the next one
+                self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            try:
+                inflated = self._inflater.decompress(data, self._max - self._size + 1)
+            except zlib.error as exc:
+                raise DecodeError(f"request body is not valid gzip: {exc}") from exc
+            self._size += len(inflated)
+            if self._size > self._max or self._inflater.unconsumed_tail:
+                raise _TooLarge(f"request body is over the limit of {self._max} bytes once decompressed")
+            out.append(inflated)
+            data = self._inflater.unused_data if self._inflater.eof else b""
+        return b"".join(out)
+
+    def finish(self) -> None:
+        if not self._inflater.eof:
+            raise DecodeError("request body is truncated gzip")
+
+
+def encoding_of(request: Request) -> Encoding | None:
+    """The OTLP encoding named by the request's Content-Type, None for any other media type."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return MEDIA_TYPES.get(media)
+
+
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The request body, gunzipped when so encoded, never holding more than `max_bytes` of it."""
     declared = request.headers.get("content-length")
@@ -62,30 +104,16 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "", "gzip"):
         raise _BadMedia(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding == "gzip" else None
+    gunzip = _Gunzip(max_bytes) if encoding == "gzip" else None
     received = 0
     parts: list[bytes] = []
-    size = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > max_bytes:
             raise _TooLarge(f"request body is over the limit of {max_bytes} bytes")
-        if inflater is None:
-            parts.append(chunk)
-            continue
-        try:
-            data = inflater.decompress(chunk, max_bytes - size + 1)
-        except zlib.error as exc:
-            raise DecodeError(f"request body is not valid gzip: {exc}") from exc
-        size += len(data)
-        if size > max_bytes or inflater.unconsumed_tail:
-            raise _TooLarge(f"request body is over the limit of {max_bytes} bytes once decompressed")
-        parts.append(data)
-    if inflater is not None:
-        if not inflater.eof:
-            raise DecodeError("request body is truncated gzip")
-        if inflater.unused_data:
-            raise DecodeError("request body has data after the end of the gzip stream")
+        parts.append(chunk if gunzip is None else gunzip.feed(chunk))
+    if gunzip is not None:
+        gunzip.finish()
     return b"".join(parts)
 
 
@@ -99,9 +127,9 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
     """
 
     async def export(signal: Signal, request: Request) -> Response:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        encoding = MEDIA_TYPES.get(media)
+        encoding = encoding_of(request)
         if encoding is None:
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
             return _status(_INVALID_ARGUMENT,
                            f"Content-Type {media or '(none)'!r} is not supported; use application/x-protobuf "
                            "or application/json", "json", 415)
@@ -109,6 +137,11 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             tenant = tenant_of(request)
             body = await read_body(request, max_request_bytes)
             outcome = await ingest.export(signal, body, encoding, tenant)
+        except ClientDisconnect:
+            # The client hung up mid-body: nothing was decoded or stored, and no one reads the answer.
+            logger.info("%s export abandoned: the client disconnected before sending the whole body",
+                        signal)
+            return _status(_INVALID_ARGUMENT, "client disconnected before the body was complete", encoding, 400)
         except AuthError as exc:
             code, headers = (_UNAUTHENTICATED, {"WWW-Authenticate": "Bearer"}) if exc.status == 401 \
                 else (_PERMISSION_DENIED, None)
@@ -141,10 +174,25 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
 
     async def not_implemented(request: Request) -> Response:
         return _status(_UNIMPLEMENTED, f"{request.url.path}: spanhouse stores traces and logs, not metrics",
-                       "json", 404)
+                       encoding_of(request) or "json", 404)
 
-    return Starlette(routes=[
-        Route("/v1/traces", export_traces, methods=["POST"]),
-        Route("/v1/logs", export_logs, methods=["POST"]),
-        Route("/v1/metrics", not_implemented, methods=["POST"]),
-    ])
+    async def http_error(request: Request, exc: Exception) -> Response:
+        # Starlette's own 404 (no route) and 405 (wrong method) would be plain text.
+        if not isinstance(exc, HTTPException):
+            return await server_error(request, exc)
+        code = {404: _NOT_FOUND, 405: _UNIMPLEMENTED}.get(exc.status_code, _INVALID_ARGUMENT)
+        return _status(code, f"{request.method} {request.url.path}: {exc.detail}", encoding_of(request) or "json",
+                       exc.status_code, dict(exc.headers or {}))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        # Starlette still logs the traceback and re-raises after sending this.
+        return _status(_INTERNAL, "internal error", encoding_of(request) or "json", 500)
+
+    return Starlette(
+        routes=[
+            Route("/v1/traces", export_traces, methods=["POST"]),
+            Route("/v1/logs", export_logs, methods=["POST"]),
+            Route("/v1/metrics", not_implemented, methods=["POST"]),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
