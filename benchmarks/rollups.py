@@ -50,7 +50,8 @@ QUERIES = {
 
 def encoded_blocks(requests: int) -> tuple[list[bytes], int]:
     rng = random.Random(5)
-    options = normalisation(Settings(content_dedup=False))  # one table: the views' cost alone
+    # one table: the views' cost alone; spans up to 30 days old, which the default retention would refuse
+    options = normalisation(Settings(content_dedup=False, retention_raw_days=0))
     with tempfile.TemporaryDirectory() as scratch:
         client = fresh_database(f"chdb://{scratch}", "layout")
         encoder = NativeEncoder(TableLayout.read(client, "otel_traces", INSERT_COLUMNS))

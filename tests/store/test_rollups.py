@@ -103,7 +103,7 @@ def ingest(store) -> Iterator[Ingest]:
     layout = TableLayout.read(store, "otel_traces", INSERT_COLUMNS)
     with BatchWriter(store, layout, flush_interval_s=0.005) as writer:
         # with the shipped prices, so the cost columns are compared on real values
-        pool = ThreadEncodePool({"traces": layout}, normalisation(Settings(content_dedup=False)))
+        pool = ThreadEncodePool({"traces": layout}, normalisation(Settings(content_dedup=False, retention_raw_days=0)))
         yield Ingest({"traces": writer}, pool, write_timeout_s=30, dedup=SpanDedup(900))
 
 
