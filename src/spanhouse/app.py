@@ -174,7 +174,9 @@ def normalisation(settings: Settings) -> Normalisation:
     policy = ContentPolicy(capture=settings.content_capture, max_bytes=settings.content_max_bytes,
                            redact=redactions + custom, deduplicate=settings.content_dedup)
     prices = PriceTable.load(Path(settings.prices_file) if settings.prices_file else None)
-    return Normalisation(policy, prices, retention_days=settings.retention_raw_days)
+    horizon = max(settings.retention_raw_days, settings.retention_minute_days, settings.retention_hourly_days,
+                  settings.retention_daily_days)
+    return Normalisation(policy, prices, retention_days=settings.retention_raw_days, ttl_horizon_days=horizon)
 
 
 def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout],

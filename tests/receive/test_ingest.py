@@ -1,13 +1,17 @@
-"""encode_storable: a value that does not fit its ClickHouse column costs its own row (an OTLP partial success
-naming it), not the request; rows that fit are stored as sent."""
+"""What the store could not keep costs its own row (an OTLP partial success naming it), never the request:
+a value that does not fit its ClickHouse column (encode_storable), a row the TTLs would delete at once
+(refuse_unkeepable)."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
 from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE
+from spanhouse.decode.traces import MAX_DATETIME_NS
 from spanhouse.errors import StoreError
-from spanhouse.receive.ingest import decode_request, encode_storable
+from spanhouse.receive.ingest import decode_request, encode_storable, refuse_unkeepable
 from spanhouse.store.native import NativeEncoder, TableLayout
 from tests.factories import export_request, hex_id, make_span
 
@@ -44,3 +48,27 @@ def test_when_no_row_alone_is_at_fault_the_error_stands(encoder):
     batch.columns["DocumentCount"] = batch.columns["DocumentCount"][:1]  # a column shorter than the others
     with pytest.raises(StoreError):
         encode_storable(encoder, batch, batch.columns)
+
+
+def test_rows_the_store_would_delete_at_once_are_refused_naming_them():
+    now_ns = time.time_ns()
+    day_ns = 86_400 * 10**9
+    starts = {1: now_ns - 31 * day_ns, 2: now_ns - 29 * day_ns, 3: MAX_DATETIME_NS - 300 * day_ns,
+              4: MAX_DATETIME_NS - 500 * day_ns}
+    body = export_request(*(make_span(trace=9, span=span, start_ns=start) for span, start in starts.items()))
+    batch = decode_request(body.SerializeToString(), "protobuf", "acme")
+
+    refuse_unkeepable(batch, retention_days=30, horizon_days=400, now_ns=now_ns)
+
+    assert (batch.count, batch.rejected, batch.columns["SpanId"]) == (2, 2, [hex_id(2)[16:], hex_id(4)[16:]])
+    message = batch.error_message()
+    assert f"span {hex_id(1)[16:]} starts " in message and "before the 30-day retention window" in message
+    assert f"span {hex_id(3)[16:]} starts 2105-" in message and "within 400 days (the longest retention)" in message
+
+
+def test_with_nothing_expiring_every_row_is_kept():
+    body = export_request(make_span(trace=9, span=1, start_ns=1),
+                          make_span(trace=9, span=2, start_ns=MAX_DATETIME_NS - 10**12))
+    batch = decode_request(body.SerializeToString(), "protobuf", "acme")
+    refuse_unkeepable(batch, retention_days=0, horizon_days=0, now_ns=time.time_ns())
+    assert (batch.count, batch.rejected) == (2, 0)

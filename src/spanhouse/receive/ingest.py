@@ -25,7 +25,14 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from spanhouse.decode import otlp_json
 from spanhouse.decode.logs import LOG_COLUMNS, decode_logs, parse_logs_protobuf
-from spanhouse.decode.traces import SpanBatch, decode_spans, empty_batch, parse_protobuf
+from spanhouse.decode.traces import (
+    MAX_DATETIME,
+    MAX_DATETIME_NS,
+    SpanBatch,
+    decode_spans,
+    empty_batch,
+    parse_protobuf,
+)
 from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.normalise.content import DEFAULT_POLICY, ContentPolicy
 from spanhouse.normalise.logs import apply_content_policy
@@ -40,6 +47,7 @@ from spanhouse.store.writer import SpanSink
 Encoding = Literal["protobuf", "json"]
 Signal = Literal["traces", "logs"]
 SIGNALS: tuple[Signal, ...] = ("traces", "logs")
+DAY_NS = 86_400 * 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,10 @@ class Normalisation:
     # window is refused with a partial success: stored, its day's partition would be dropped by the
     # next TTL pass, and the client would never know.
     retention_days: int = 0
+    # The longest TTL, in days, of any table a row feeds (raw tables and rollups; 0 = none). TTLs
+    # count in DateTime seconds, which end at 2106-02-07: a row whose expiry would fall after that
+    # wraps to 1970 and is expired at once, so such a row is refused too.
+    ttl_horizon_days: int = 0
 
 
 NO_NORMALISATION_OPTIONS = Normalisation()
@@ -149,8 +161,8 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     marked as a roll-up (normalise/nesting.py).
     """
     batch = DECODERS[signal](body, encoding, tenant, normalisation)
-    if normalisation.retention_days:
-        refuse_expired(batch, normalisation.retention_days, time.time_ns())
+    if normalisation.retention_days or normalisation.ttl_horizon_days:
+        refuse_unkeepable(batch, normalisation.retention_days, normalisation.ttl_horizon_days, time.time_ns())
     if signal != "traces":
         block, _ = encode_storable(encoder, batch, batch.columns)
         return EncodedRequest(block, ExportOutcome(batch.count, batch.rejected, batch.error_message()))
@@ -183,19 +195,28 @@ def encode_request(encoder: NativeEncoder, normalisation: Normalisation, signal:
     return EncodedRequest(block, outcome, content, keys, keys[carrying], parent_keys)
 
 
-def refuse_expired(batch: SpanBatch, retention_days: int, now_ns: int) -> None:
-    """Reject the rows of `batch` that start before the retention window, naming them."""
-    oldest_ns = now_ns - retention_days * 86_400 * 1_000_000_000
-    kept = [start >= oldest_ns for start in batch.columns["Timestamp"]]
+def refuse_unkeepable(batch: SpanBatch, retention_days: int, horizon_days: int, now_ns: int) -> None:
+    """Reject the rows of `batch` the store would delete at once, naming them: those that start before
+    the retention window, and those too close to 2106 for a TTL of `horizon_days` to count."""
+    oldest_ns = now_ns - retention_days * DAY_NS if retention_days else 0
+    latest_ns = MAX_DATETIME_NS - horizon_days * DAY_NS
+    starts = batch.columns["Timestamp"]
+    kept = [oldest_ns <= start <= latest_ns for start in starts]
     if all(kept):
         return
     span_ids = batch.columns.get("SpanId")
     for index, keep in enumerate(kept):
-        if not keep:
-            named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
-            started = datetime.fromtimestamp(batch.columns["Timestamp"][index] // 1_000_000_000, UTC)
+        if keep:
+            continue
+        named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
+        started = datetime.fromtimestamp(starts[index] // 1_000_000_000, UTC)
+        if starts[index] < oldest_ns:
             batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, before the {retention_days}-day retention "
                          "window (SPANHOUSE_RETENTION_RAW_DAYS): it would be deleted at once")
+        else:
+            batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, within {horizon_days} days (the longest "
+                         f"retention) of {MAX_DATETIME}, past which the store's TTLs cannot count: it would be "
+                         "deleted at once")
     batch.count -= kept.count(False)
     batch.columns = {name: list(compress(values, kept)) for name, values in batch.columns.items()}
 
