@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -21,7 +21,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 Attrs = dict[str, str]
 
 
-def flatten(kvs: Iterable[KeyValue]) -> tuple[Attrs, Attrs]:
+def flatten(kvs: Sequence[KeyValue]) -> tuple[Attrs, Attrs]:
     """Return (values, types) for an attribute list; a repeated key keeps its last value and type.
 
     Last wins, as in the OpenTelemetry SDKs and Collector.
@@ -33,10 +33,15 @@ def flatten(kvs: Iterable[KeyValue]) -> tuple[Attrs, Attrs]:
         which = value.WhichOneof("value")
         if which == "string_value":
             values[kv.key] = value.string_value
-            # An earlier non-string value of the same key left its type: it would retype this one.
-            types.pop(kv.key, None)
         else:
             values[kv.key], types[kv.key] = _render(value, which)
+    if types and len(values) != len(kvs):
+        # A repeated key whose last value is a string still has an earlier value's type, which would
+        # retype it. Rare, so looked for only when some key came twice, off the per-attribute path.
+        last_is_string = {kv.key: kv.value.WhichOneof("value") == "string_value" for kv in kvs}
+        for key, is_string in last_is_string.items():
+            if is_string:
+                types.pop(key, None)
     return values, types
 
 
