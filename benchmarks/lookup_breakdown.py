@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import os
 import random
@@ -101,7 +102,11 @@ def main() -> None:
         reader = Reader(*readers)
         tenant = {"tenant": "default"}
         spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}) for t in ids}
-        docs = {t: asyncio.run(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t] for t in ids}
+        # One event loop for every call, as the server has: a loop per call would pay for new worker
+        # threads each time (anyio's thread pool belongs to the loop).
+        loop = stack.enter_context(contextlib.closing(asyncio.new_event_loop()))
+        docs = {t: loop.run_until_complete(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t]
+                for t in ids}
         timed("chDB fixed cost (SELECT 1)", ids, lambda t: client.query("SELECT 1"))
         timed("query trace_spans", ids, lambda t: reader.rows_sync(
             "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
@@ -111,12 +116,12 @@ def main() -> None:
             "thread_summary", {**tenant, "thread_id": docs[t]["thread_id"]}))
         timed("Python: rows -> document, JSON", ids, lambda t: orjson.dumps(build_timeline(
             t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
-        timed("load_timelines (every query it needs)", ids, lambda t: asyncio.run(
+        timed("load_timelines (every query it needs)", ids, lambda t: loop.run_until_complete(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
-        timed("trace_thread_summary (thread id, then summary)", ids, lambda t: asyncio.run(
+        timed("trace_thread_summary (thread id, then summary)", ids, lambda t: loop.run_until_complete(
             threads.trace_thread_summary(reader, "default", t)))
         timed("load_timelines + thread summary, side by side (the handler)", ids,
-              lambda t: asyncio.run(handler(reader, t)))
+              lambda t: loop.run_until_complete(handler(reader, t)))
         with httpx.Client(base_url=server.api, timeout=60) as http:
             timed("GET /api/v1/traces/{id} (server in this process)", ids,
                   lambda t: http.get(f"/api/v1/traces/{t}").raise_for_status())
