@@ -43,6 +43,9 @@ def settings(chdb_path: Path) -> Settings:
         flush_interval_ms=5,
         decode_processes=0,
         write_timeout_s=20,
+        # Each chDB client costs ~0.15 s to open and every test server opens its own; two still run a
+        # trace lookup's reads side by side (tests/query/test_reader.py covers the pool).
+        query_connections=2,
         # Test spans carry fixed timestamps (tests.factories.BASE_NS), older than any retention;
         # tests/store/test_retention.py covers the TTLs.
         retention_raw_days=0,
