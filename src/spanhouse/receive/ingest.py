@@ -204,11 +204,10 @@ def refuse_unkeepable(batch: SpanBatch, retention_days: int, horizon_days: int, 
     kept = [oldest_ns <= start <= latest_ns for start in starts]
     if all(kept):
         return
-    span_ids = batch.columns.get("SpanId")
     for index, keep in enumerate(kept):
         if keep:
             continue
-        named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
+        named = _row_name(batch.unit, batch.columns, index)
         started = datetime.fromtimestamp(starts[index] // 1_000_000_000, UTC)
         if starts[index] < oldest_ns:
             batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, before the {retention_days}-day retention "
@@ -242,14 +241,20 @@ def encode_storable(encoder: NativeEncoder, batch: SpanBatch,
                     for index in range(rows)]
         if not any(problems):
             raise whole  # no row alone is at fault
-        span_ids = columns.get("SpanId")
         for index, problem in enumerate(problems):
             if problem:
-                named = f"span {span_ids[index]}" if span_ids else f"{batch.unit} {index + 1} of the request"
-                batch.reject(f"{named} cannot be stored: {problem}")
+                batch.reject(f"{_row_name(batch.unit, columns, index)} cannot be stored: {problem}")
         stored = [not problem for problem in problems]
         batch.count -= stored.count(False)
         return encoder.encode({name: list(compress(values, stored)) for name, values in columns.items()}), stored
+
+
+def _row_name(unit: str, columns: dict[str, list[Any]], index: int) -> str:
+    """How a rejection names a row: a span by its id, a log record (which has none) by its time."""
+    if unit == "span":
+        return f"{unit} {columns['SpanId'][index]}"
+    at = datetime.fromtimestamp(columns["Timestamp"][index] // 1_000_000_000, UTC)
+    return f"{unit} at {at:%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _row_problem(encoder: NativeEncoder, row: dict[str, list[Any]]) -> str:
