@@ -2,7 +2,9 @@
 
 chDB hosts one engine per process, on one path, so every in-process test shares the session's
 path and isolates itself by database name. Tests that need a second process (kill -9, restart)
-give that process its own path.
+give that process its own path. Each test's database is a copy of one migrated at session start
+(tests/schema_template.py); a test that needs a database not yet migrated asks for
+`unmigrated_settings`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from clickhouse_connect.driver.client import Client
 from spanhouse.app import BoundPorts, open_store, running
 from spanhouse.settings import Settings
 from spanhouse.store.client import connect
+from tests.schema_template import SchemaTemplate
 
 _db_numbers = itertools.count()
 
@@ -31,12 +34,11 @@ def chdb_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("chdb")
 
 
-@pytest.fixture
-def settings(chdb_path: Path) -> Settings:
-    """Settings for a fresh database on the session's engine, every port picked by the OS."""
+def _test_settings(chdb_path: Path, database: str) -> Settings:
+    """Settings for `database` on the session's engine, every port picked by the OS."""
     return Settings(
         clickhouse_dsn=f"chdb://{chdb_path}",
-        clickhouse_database=f"t{next(_db_numbers)}_{int(time.time() * 1000) % 10**8}",
+        clickhouse_database=database,
         otlp_grpc_port=0,
         otlp_http_port=0,
         api_port=0,
@@ -53,6 +55,31 @@ def settings(chdb_path: Path) -> Settings:
         retention_hourly_days=0,
         retention_daily_days=0,
     )
+
+
+def _new_database_name() -> str:
+    return f"t{next(_db_numbers)}_{int(time.time() * 1000) % 10**8}"
+
+
+@pytest.fixture(scope="session")
+def schema_template(chdb_path: Path) -> Iterator[SchemaTemplate]:
+    template = SchemaTemplate.build(_test_settings(chdb_path, "schema_template"))
+    yield template
+    template.admin.close()
+
+
+@pytest.fixture
+def settings(chdb_path: Path, schema_template: SchemaTemplate) -> Settings:
+    """Settings for a fresh, migrated, empty database of this test's own."""
+    database = _new_database_name()
+    schema_template.copy_to(database)
+    return _test_settings(chdb_path, database)
+
+
+@pytest.fixture
+def unmigrated_settings(chdb_path: Path) -> Settings:
+    """Settings naming a database that does not exist yet: for tests of migrating itself."""
+    return _test_settings(chdb_path, _new_database_name())
 
 
 @pytest.fixture

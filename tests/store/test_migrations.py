@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import re
 
-from spanhouse.app import INSERT_COLUMNS
+from clickhouse_connect.driver.client import Client
+
+from spanhouse.app import INSERT_COLUMNS, open_store
 from spanhouse.store import migrations
 
 
-def test_every_migration_is_recorded_and_a_second_run_changes_nothing(store, query):
+def schema_of(client: Client, database: str) -> dict[str, str]:
+    rows = client.query("SELECT name, create_table_query FROM system.tables WHERE database = {db:String}",
+                        parameters={"db": database}).result_rows
+    return {name: statement.replace(f"{database}.", "DB.") for name, statement in rows}
+
+
+def test_every_migration_is_recorded_and_a_second_run_changes_nothing(unmigrated_settings):
+    store = open_store(unmigrated_settings)
     names = [m.name for m in migrations.load_migrations()]
-    assert query("SELECT name FROM schema_migrations ORDER BY version") == [(n,) for n in names]
-    tables_before = query("SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()")
+    assert [name for (name,) in store.query("SELECT name FROM schema_migrations ORDER BY version").result_rows] \
+        == names
+    schema_before = schema_of(store, unmigrated_settings.clickhouse_database)
 
     assert migrations.migrate(store) == []
 
-    assert query("SELECT count() FROM schema_migrations") == [(len(names),)]
-    assert query("SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()") \
-        == tables_before
+    assert store.query("SELECT count() FROM schema_migrations").result_rows == [(len(names),)]
+    assert schema_of(store, unmigrated_settings.clickhouse_database) == schema_before
+    store.close()
+
+
+def test_each_test_database_is_the_schema_the_migrations_make(unmigrated_settings, settings, store):
+    """Tests run on copies of one migrated database (tests/schema_template.py); the copy must not drift."""
+    migrated = open_store(unmigrated_settings)
+    copied = schema_of(store, settings.clickhouse_database)
+    assert copied == schema_of(migrated, unmigrated_settings.clickhouse_database)
+    recorded = "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+    assert store.query(recorded).result_rows == migrated.query(recorded).result_rows
+    migrated.close()
 
 
 def test_the_schema_has_the_exporter_tables(query):

@@ -170,11 +170,13 @@ TOOL_DIMENSION = ("0034_minute_metrics_rollup_tool_name.sql", "0035_minute_metri
                   "0038_hourly_metrics_rollup_mv_tool_name.sql", "0039_hourly_metrics_tool_name.sql")
 
 
-def test_a_store_upgraded_to_the_tool_dimension_keeps_its_rows_under_no_tool_and_splits_new_tool_spans(settings):
-    bootstrap = connect(settings.clickhouse_dsn)
-    migrations.create_database(bootstrap, settings.clickhouse_database)
+def test_a_store_upgraded_to_the_tool_dimension_keeps_its_rows_under_no_tool_and_splits_new_tool_spans(
+    unmigrated_settings,
+):
+    bootstrap = connect(unmigrated_settings.clickhouse_dsn)
+    migrations.create_database(bootstrap, unmigrated_settings.clickhouse_database)
     bootstrap.close()
-    client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    client = connect(unmigrated_settings.clickhouse_dsn, unmigrated_settings.clickhouse_database)
     migrations.migrate(client, [m for m in migrations.load_migrations() if m.name < TOOL_DIMENSION[0]])
     at = datetime.now(UTC).replace(minute=10, second=0, microsecond=0) - timedelta(hours=1)
 
