@@ -41,6 +41,7 @@ from spanhouse.query import api, grpc_service
 from spanhouse.query.adhoc import AdhocSql, Limits
 from spanhouse.query.reader import Reader
 from spanhouse.receive import otlp_grpc, otlp_http
+from spanhouse.receive.admission import BodyBudget
 from spanhouse.receive.ingest import CONTENT_COLUMNS, CONTENT_TABLE, Ingest, Normalisation, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
 from spanhouse.settings import Settings, retention
@@ -257,7 +258,8 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         pool = _encode_pool(settings, {signal: layouts[signal] for signal in signals}, layouts["content"])
         await asyncio.to_thread(stack.enter_context, pool)
         ingest = Ingest({signal: writers[signal] for signal in signals}, pool, write_timeout_s=settings.write_timeout_s,
-                        dedup=dedup, content_sink=writers["content"], nesting=nesting)
+                        dedup=dedup, content_sink=writers["content"], nesting=nesting,
+                        budget=BodyBudget(settings.inflight_max_bytes))
 
         def sender(request: Request) -> str:
             return keys.authenticate(credentials(request.headers), "ingest").tenant

@@ -58,6 +58,12 @@ class Settings:
         16 * 1024 * 1024,
         "Largest export request accepted, checked on the bytes received and again after gunzip (HTTP 413).",
     )
+    inflight_max_bytes: int = _setting(
+        128 * 1024 * 1024,
+        "Export bodies held at once (as received, after gunzip), from their first byte until they are answered. "
+        "Past it, exports are refused with the retryable overload answer before they are decoded; a body alone "
+        "is always taken. With queue_max_spans, this bounds the memory ingest uses however many clients send.",
+    )
     write_timeout_s: float = _setting(
         30.0, "How long an export waits for its spans to become durable before answering 503 / UNAVAILABLE."
     )
@@ -175,7 +181,8 @@ class Settings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise ConfigError(f"{name} must be between 0 and 65535, got {port}")
-        for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes", "query_connections"):
+        for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes", "inflight_max_bytes",
+                     "query_connections"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:

@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from spanhouse.receive import otlp_http
+from spanhouse.receive.admission import BodyBudget
 from tests.factories import BASE_NS, export_request, hex_id, kv, llm_span, make_span
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
@@ -259,6 +260,9 @@ def test_unknown_paths_and_methods_answer_a_status_in_the_requests_encoding(serv
 
 
 class _BrokenIngest:
+    def admit(self, signal):
+        return BodyBudget(1 << 30).hold()
+
     async def export(self, signal, body, encoding, tenant):
         raise RuntimeError("a bug")
 

@@ -10,6 +10,7 @@ spans.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
@@ -39,6 +40,7 @@ from spanhouse.normalise.logs import apply_content_policy
 from spanhouse.normalise.nesting import model_calls, roll_up
 from spanhouse.normalise.pricing import PriceTable
 from spanhouse.normalise.spans import normalise_batch
+from spanhouse.receive.admission import BodyBudget, HeldBody
 from spanhouse.store.dedup import Keys, SpanDedup, first_occurrences, span_keys
 from spanhouse.store.native import NativeBlock, NativeEncoder
 from spanhouse.store.nesting import NestedCalls
@@ -268,13 +270,24 @@ def _row_problem(encoder: NativeEncoder, row: dict[str, list[Any]]) -> str:
 class Ingest:
     def __init__(self, sinks: Mapping[Signal, SpanSink], pool: EncodePool, *, write_timeout_s: float,
                  dedup: SpanDedup | None = None, content_sink: SpanSink | None = None,
-                 nesting: NestedCalls | None = None) -> None:
+                 nesting: NestedCalls | None = None, budget: BodyBudget | None = None) -> None:
+        """`budget` bounds the bytes of bodies held at once; without one, only the writers' queues bound memory."""
         self._sinks = sinks
+        self._budget = budget if budget is not None else BodyBudget(sys.maxsize)
         self._nesting = nesting
         self._content_sink = content_sink
         self._pool = pool
         self._timeout = write_timeout_s
         self._dedup = dedup
+
+    def admit(self, signal: Signal) -> HeldBody:
+        """Room for one export's body, to hold while it is read and stored (`with ingest.admit(...) as held`).
+
+        Raises:
+            Overloaded: the signal's writer queue is full: refused before its body is read or decoded.
+        """
+        self._sinks[signal].check_room()
+        return self._budget.hold()
 
     async def export(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> ExportOutcome:
         """Store the spans (or log records) of one request and return once they are durable.

@@ -51,7 +51,9 @@ def service_handler(signal: Signal, ingest: Ingest, tenant_of: TenantResolver) -
     async def export(body: bytes, context: grpc.aio.ServicerContext) -> bytes:
         try:
             tenant = tenant_of(tuple(context.invocation_metadata() or ()))
-            outcome = await ingest.export(signal, body, "protobuf", tenant)
+            with ingest.admit(signal) as held:
+                held.add(len(body))
+                outcome = await ingest.export(signal, body, "protobuf", tenant)
         except AuthError as exc:
             code = grpc.StatusCode.UNAUTHENTICATED if exc.status == 401 else grpc.StatusCode.PERMISSION_DENIED
             await context.abort(code, str(exc))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import orjson
 from google.protobuf import json_format
@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from spanhouse.auth import AuthError
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
+from spanhouse.receive.admission import HeldBody
 from spanhouse.receive.ingest import Encoding, Ingest, Signal, export_response
 
 logger = logging.getLogger(__name__)
@@ -96,8 +97,12 @@ def encoding_of(request: Request) -> Encoding | None:
     return MEDIA_TYPES.get(media)
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The request body, gunzipped when so encoded, never holding more than `max_bytes` of it."""
+async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
+    """The request body, gunzipped when so encoded, never holding more than `max_bytes` of it.
+
+    What it keeps is counted in `held`; when that is refused (too many bytes in flight), the rest
+    of the body is read and dropped before Overloaded is raised.
+    """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise _TooLarge(f"request body of {declared} bytes is over the limit of {max_bytes}")
@@ -107,14 +112,30 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     gunzip = _Gunzip(max_bytes) if encoding == "gzip" else None
     received = 0
     parts: list[bytes] = []
-    async for chunk in request.stream():
+    chunks = request.stream()
+    async for chunk in chunks:
         received += len(chunk)
         if received > max_bytes:
             raise _TooLarge(f"request body is over the limit of {max_bytes} bytes")
-        parts.append(chunk if gunzip is None else gunzip.feed(chunk))
+        part = chunk if gunzip is None else gunzip.feed(chunk)
+        try:
+            held.add(len(part))
+        except Overloaded:
+            parts.clear()
+            await discard_rest(chunks, received, max_bytes)
+            raise
+        parts.append(part)
     if gunzip is not None:
         gunzip.finish()
     return b"".join(parts)
+
+
+async def discard_rest(chunks: AsyncIterator[bytes], received: int, max_bytes: int) -> None:
+    """Read and drop the rest of a refused body, so the client reads its answer, not a reset socket."""
+    async for chunk in chunks:
+        received += len(chunk)
+        if received > max_bytes:
+            return  # no longer worth reading: the server closes the connection after its answer
 
 
 def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int) -> Starlette:
@@ -135,8 +156,14 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
                            "or application/json", "json", 415)
         try:
             tenant = tenant_of(request)
-            body = await read_body(request, max_request_bytes)
-            outcome = await ingest.export(signal, body, encoding, tenant)
+            try:
+                held = ingest.admit(signal)
+            except Overloaded:
+                await discard_rest(request.stream(), 0, max_request_bytes)
+                raise
+            with held:
+                body = await read_body(request, max_request_bytes, held)
+                outcome = await ingest.export(signal, body, encoding, tenant)
         except ClientDisconnect:
             # The client hung up mid-body: nothing was decoded or stored, and no one reads the answer.
             logger.info("%s export abandoned: the client disconnected before sending the whole body",

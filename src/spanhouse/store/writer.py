@@ -63,6 +63,8 @@ _DEDUP_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1}
 class SpanSink(Protocol):
     def submit(self, block: NativeBlock) -> Future[None]: ...
 
+    def check_room(self) -> None: ...
+
 
 class _Pending(NamedTuple):
     block: NativeBlock
@@ -154,6 +156,16 @@ class BatchWriter:
         return self._queued_spans
 
     # -- producers -------------------------------------------------------------------------
+    def check_room(self) -> None:
+        """Raise Overloaded when the queue is full, so an export can be refused before it is decoded."""
+        with self._cond:
+            if self._queued_spans >= self._queue_max:
+                raise self._full()
+
+    def _full(self) -> Overloaded:
+        return Overloaded(f"ingest queue is full ({self._queued_spans} spans waiting, limit {self._queue_max})",
+                          retry_after_s=1.0)
+
     def submit(self, block: NativeBlock) -> Future[None]:
         """Queue a block; the future completes when it is durable (or fails with StoreError)."""
         future: Future[None] = Future()
@@ -165,10 +177,7 @@ class BatchWriter:
                 raise StoreUnavailable("spanhouse is shutting down")
             # A lone batch larger than the bound is still taken, or it could never be written.
             if self._queued_spans and self._queued_spans + block.rows > self._queue_max:
-                raise Overloaded(
-                    f"ingest queue is full ({self._queued_spans} spans waiting, limit {self._queue_max})",
-                    retry_after_s=1.0,
-                )
+                raise self._full()
             self._queued_spans += block.rows
             self._pending_spans += block.rows
             self._pending.append(_Pending(block, future, self._clock()))
