@@ -7,8 +7,11 @@ Phases, each against a server on a fresh temporary store:
   2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders) and over OTLP/gRPC;
   3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation;
   4. trace lookups through the query API over the ingested traces;
-  5. durability check: rows in ClickHouse == spans acknowledged; bytes on disk per span;
-  6. lookups again after loading `--lookup-spans` synthetic spans straight into ClickHouse.
+  5. overload: `--overload-senders` senders of ~8 MB bodies at once, far past what the server
+     takes; its peak RSS before and after shows what bounds memory (the queue and the bytes in
+     flight, not the number of clients);
+  6. durability check: rows in ClickHouse == spans acknowledged; bytes on disk per span;
+  7. lookups again after loading `--lookup-spans` synthetic spans straight into ClickHouse.
 The load generator shares the machine's 2 cores with the server; figures are what this machine
 gives, and ratios within one run are the thing to compare. The steadiest figure is the server's
 CPU time per span (server process, and its decode workers apart): it hardly moves when another
@@ -103,6 +106,17 @@ def ai_request(rng: random.Random, traces: int, now_ns: int) -> tuple[ExportTrac
     request = ExportTraceServiceRequest(resource_spans=[ResourceSpans(
         resource=Resource(attributes=[_kv("service.name", "bench-agent"), _kv("service.version", "2.1.0")]),
         scope_spans=[ScopeSpans(scope=InstrumentationScope(name="bench", version="1"), spans=spans)])])
+    return request, trace_ids
+
+
+def large_request(rng: random.Random, traces: int, parts: int, now_ns: int) -> tuple[ExportTraceServiceRequest,
+                                                                                     list[str]]:
+    """`parts` requests of `ai_request` in one body (a protobuf concatenation merges repeated fields)."""
+    request, trace_ids = ExportTraceServiceRequest(), []
+    for _ in range(parts):
+        part, ids = ai_request(rng, traces, now_ns)
+        request.MergeFrom(part)
+        trace_ids += ids
     return request, trace_ids
 
 
@@ -392,6 +406,8 @@ def main() -> None:
     parser.add_argument("--flush-interval-ms", type=_int_list, metavar="MS[,MS...]",
                         help="compare SPANHOUSE_FLUSH_INTERVAL_MS values: saturation and paced phases only")
     parser.add_argument("--rounds", type=int, default=1, help="with --flush-interval-ms: runs per value (default 1)")
+    parser.add_argument("--overload-senders", type=int, default=64,
+                        help="senders of ~8 MB bodies in the overload phase; 0 skips it (default 64)")
     parser.add_argument("--paced-spans-per-s", type=float,
                         help="pace of the paced phase (default: half the HTTP saturation rate, in a comparison "
                              "the first run's)")
@@ -421,9 +437,16 @@ def main() -> None:
             paced = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
             look = lookups(server.ports["api"], load.sent_trace_ids(500), 500, SPANS_PER_TRACE)
             rss = server.peak_rss_mb()
+            overload = None
+            if args.overload_senders:
+                large = Load([large_request(random.Random(seed), args.traces_per_request, 32, now)
+                              for seed in range(100, 104)])
+                overload = server.run(http_load(server.ports["otlp_http"], large, args.seconds,
+                                                args.overload_senders))
+                overload_rss = server.peak_rss_mb()
         finally:
             server.stop()
-        acked = http.spans + grpc_phase.spans + paced.spans
+        acked = http.spans + grpc_phase.spans + paced.spans + (overload.spans if overload else 0)
         stored = chdb_task("disk", str(data), DATABASE)
 
         results += [
@@ -456,6 +479,11 @@ def main() -> None:
              f"p50 {look.pct(0.5):.1f} ms / p99 {look.pct(0.99):.1f} ms ({look.refused} wrong)"),
             ("server peak RSS during ingest", f"{rss:,.0f} MB"),
         ]
+        if overload is not None:
+            body_mb = sum(map(len, large.bodies)) / len(large.bodies) / 2**20
+            results.append((f"overload: {args.overload_senders} senders of {body_mb:.0f} MB bodies",
+                            f"{overload.rate():,.0f} spans/s acknowledged, {overload.refused} retryable refusals; "
+                            f"server peak RSS {rss:,.0f} MB before, {overload_rss:,.0f} MB after"))
         if args.lookup_spans:
             generated = chdb_task("generate", str(data), DATABASE, str(args.lookup_spans))
             server = Server(data, workdir)
