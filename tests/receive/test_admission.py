@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
@@ -50,19 +50,33 @@ def padded_request(trace: int, size: int) -> bytes:
     return export_request(make_span(trace=trace, attributes={"pad": "x" * size})).SerializeToString()
 
 
+def until_refused(send, refused: Callable[[object], bool], admitted: Callable[[object], bool]) -> None:
+    """Send an undecodable body until it is refused as overload: admitted, it is only a 400, nothing stored."""
+    deadline = time.monotonic() + 10
+    while not refused(outcome := send()):
+        assert admitted(outcome) and time.monotonic() < deadline, outcome
+        time.sleep(0.05)
+
+
 class SlowUpload:
     """An HTTP export whose body stops after `first` bytes until `finish()`: its bytes stay held meanwhile."""
 
     def __init__(self, server, body: bytes, first: int) -> None:
         self._body, self._first = body, first
-        self._go_on = threading.Event()
+        self._first_sent, self._go_on = threading.Event(), threading.Event()
         self._pool = ThreadPoolExecutor(1)
         self.response = self._pool.submit(
             httpx.post, server.http_endpoint + "/v1/traces", content=self._chunks(), headers=PROTOBUF, timeout=30)
-        time.sleep(0.5)  # the first part reaches the server, which holds it while it waits for the rest
+        assert self._first_sent.wait(10)
+        # A probe read while the first part arrives would hold bytes beside it; once it is held, a
+        # probe of two bytes no longer fits. Probes are undecodable: admitted, they store nothing.
+        time.sleep(0.3)
+        until_refused(lambda: post(server, b"\x0a\xff"), lambda r: r.status_code == 429,
+                      lambda r: r.status_code == 400)
 
     def _chunks(self) -> Iterator[bytes]:
         yield self._body[:self._first]
+        self._first_sent.set()  # asked for the next part: the first is written to the socket
         self._go_on.wait(30)
         yield self._body[self._first:]
 
@@ -75,7 +89,7 @@ class SlowUpload:
 
 def test_over_http_an_export_past_the_bytes_in_flight_is_429_and_stored_when_retried(server_factory):
     server = server_factory(inflight_max_bytes=1000 * KB)
-    held = SlowUpload(server, padded_request(1, 600 * KB), first=400 * KB)
+    held = SlowUpload(server, padded_request(1, 1100 * KB), first=1000 * KB)
 
     refused = post(server, padded_request(2, 700 * KB))
     assert (refused.status_code, refused.headers["retry-after"]) == (429, "1")
@@ -88,7 +102,7 @@ def test_over_http_an_export_past_the_bytes_in_flight_is_429_and_stored_when_ret
 
 def test_over_grpc_an_export_past_the_bytes_held_by_http_is_resource_exhausted_with_retry_info(server_factory):
     server = server_factory(inflight_max_bytes=1000 * KB)
-    held = SlowUpload(server, padded_request(1, 600 * KB), first=400 * KB)
+    held = SlowUpload(server, padded_request(1, 1100 * KB), first=1000 * KB)
 
     with pytest.raises(grpc.RpcError) as refused:
         raw_export(server, padded_request(2, 700 * KB))
@@ -109,13 +123,21 @@ def full_queue(server_factory):
     pool = ThreadPoolExecutor(1)
     lingering = pool.submit(post, server, export_request(make_span(trace=2, span=1),
                                                          make_span(trace=2, span=2)).SerializeToString())
-    time.sleep(0.5)
     return server, lingering, pool
+
+
+def grpc_outcome(server, body: bytes) -> object:
+    try:
+        return raw_export(server, body)
+    except grpc.RpcError as exc:
+        return exc.code()
 
 
 def test_when_the_queue_is_full_an_http_export_is_refused_before_its_body_is_decoded(server_factory):
     server, lingering, pool = full_queue(server_factory)
-    refused = post(server, b"\x0a\xff\xff\xff not protobuf")  # 429, not the 400 decoding would give
+    garbage = b"\x0a\xff\xff\xff not protobuf"
+    until_refused(lambda: post(server, garbage), lambda r: r.status_code == 429, lambda r: r.status_code == 400)
+    refused = post(server, garbage)  # 429, not the 400 decoding would give
     assert not lingering.done()
     assert (refused.status_code, refused.headers["retry-after"]) == (429, "1")
     assert status_of(refused).message == "ingest queue is full (2 spans waiting, limit 2)"
@@ -125,6 +147,9 @@ def test_when_the_queue_is_full_an_http_export_is_refused_before_its_body_is_dec
 
 def test_when_the_queue_is_full_a_grpc_export_is_refused_before_it_is_decoded(server_factory):
     server, lingering, pool = full_queue(server_factory)
+    until_refused(lambda: grpc_outcome(server, b"\x0a\xff\xff\xff not protobuf"),
+                  lambda code: code == grpc.StatusCode.RESOURCE_EXHAUSTED,
+                  lambda code: code == grpc.StatusCode.INVALID_ARGUMENT)
     with pytest.raises(grpc.RpcError) as refused:
         raw_export(server, b"\x0a\xff\xff\xff not protobuf")
     assert not lingering.done()
