@@ -9,12 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import httpx
+import orjson
 import pytest
 from google.rpc import error_details_pb2
 
 from spanhouse.errors import Overloaded
 from spanhouse.receive.admission import BodyBudget
-from tests.factories import export_request, hex_id, make_span
+from tests.factories import export_request, hex_id, llm_span, make_span
 from tests.receive.test_otlp_grpc import raw_export
 from tests.receive.test_otlp_http import PROTOBUF, post, status_of, timeline
 
@@ -155,5 +156,24 @@ def test_when_the_queue_is_full_a_grpc_export_is_refused_before_it_is_decoded(se
     assert not lingering.done()
     assert (refused.value.code(), refused.value.details()) == (
         grpc.StatusCode.RESOURCE_EXHAUSTED, "ingest queue is full (2 spans waiting, limit 2)")
+    assert lingering.result(timeout=30).status_code == 200
+    pool.shutdown()
+
+
+def with_messages(trace: int, *texts: str):
+    messages = orjson.dumps([{"role": "user", "parts": [{"type": "text", "content": text}]} for text in texts])
+    return export_request(llm_span(trace=trace, parent=None,
+                                   attributes={"gen_ai.input.messages": messages.decode()})).SerializeToString()
+
+
+def test_when_the_message_text_queue_is_full_an_export_is_refused_before_its_body_is_decoded(server_factory):
+    server = server_factory(queue_max_spans=2, flush_interval_ms=3000)
+    assert post(server, with_messages(1, "hello")).status_code == 200  # both writers idle: inserted at once
+    pool = ThreadPoolExecutor(1)
+    # One span (room in the span queue) and three messages (the text queue is full) behind the flush interval.
+    lingering = pool.submit(post, server, with_messages(2, "one", "two", "three"))
+    garbage = b"\x0a\xff\xff\xff not protobuf"
+    until_refused(lambda: post(server, garbage), lambda r: r.status_code == 429, lambda r: r.status_code == 400)
+    assert not lingering.done()
     assert lingering.result(timeout=30).status_code == 200
     pool.shutdown()

@@ -284,9 +284,12 @@ class Ingest:
         """Room for one export's body, to hold while it is read and stored (`with ingest.admit(...) as held`).
 
         Raises:
-            Overloaded: the signal's writer queue is full: refused before its body is read or decoded.
+            Overloaded: the signal's writer queue is full (for traces, also the message_content writer's):
+                refused before its body is read or decoded.
         """
         self._sinks[signal].check_room()
+        if signal == "traces" and self._content_sink is not None:  # only spans carry message text
+            self._content_sink.check_room()
         return self._budget.hold()
 
     async def export(self, signal: Signal, body: bytes, encoding: Encoding, tenant: str) -> ExportOutcome:
