@@ -52,7 +52,7 @@ class Settings:
     queue_max_spans: int = _setting(
         100_000,
         "Spans accepted but not yet durable, at most. Past it, exports are refused with a retryable overload "
-        "answer (HTTP 429 / gRPC RESOURCE_EXHAUSTED); this bounds the memory the server uses.",
+        "answer (HTTP 429 / gRPC RESOURCE_EXHAUSTED). With inflight_max_bytes, this bounds the memory ingest uses.",
     )
     max_request_bytes: int = _setting(
         16 * 1024 * 1024,
