@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from re import _constants as sre  # the parse tree of a pattern, to check its repetitions
 from re import _parser as sre_parse
@@ -56,6 +57,15 @@ def test_escaped_characters_cannot_hide_a_match():
 def test_json_nested_too_deep_to_read_is_masked_as_text(levels):
     assert DEFAULT_POLICY.redact_value("[" * levels + '"bob@corp.io"' + "]" * levels) == \
         "[" * levels + '"[REDACTED:email]"' + "]" * levels
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 300])
+def test_escaped_characters_cannot_hide_a_match_in_json_masked_as_text(levels):
+    raw = "[" * levels + '"bob\\u0040corp.io", "say \\u0022hi\\u0022", "C:\\\\u0040x.io"' + "]" * levels
+    masked = DEFAULT_POLICY.redact_value(raw)
+    assert masked == "[" * levels + '"[REDACTED:email]", "say \\u0022hi\\u0022", "C:\\\\u0040x.io"' + "]" * levels
+    # still the same JSON, minus the address: the quote stays escaped, the escaped backslash is no escape
+    assert json.loads(masked) == json.loads(raw.replace("bob\\u0040corp.io", "[REDACTED:email]"))
 
 
 def test_json_nested_max_depth_levels_is_masked_inside_its_strings():

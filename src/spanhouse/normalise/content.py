@@ -13,8 +13,9 @@ ToolResult and RetrievalQuery.
     are built from them, so both the stored attributes and the columns are masked. A value
     holding JSON is decoded, masked string by string and re-encoded when a pattern matched (or
     when it holds `\\u` escapes, which could hide a match); other values, and JSON nested deeper
-    than `json_values.MAX_DEPTH`, are masked as text. Patterns therefore should not rely on
-    `^`/`$` anchors.
+    than `json_values.MAX_DEPTH`, are masked as text (JSON's escapes of printable ASCII
+    characters undone first, so `\\u0040` cannot hide an `@` there either). Patterns therefore
+    should not rely on `^`/`$` anchors.
   * max_bytes caps each canonical content column (UTF-8 bytes, default 16 KiB: an AI span's
     prompt is usually far below that, and a lookup decompresses whole granules of these
     columns). Message columns stay valid JSON: the longest strings are cut first, to a common
@@ -53,6 +54,10 @@ Replacement = str | Callable[[re.Match[str]], str]
 TRUNCATION_MARK = "…[truncated]"
 _DIGITS = b"0123456789"
 _JSON_START = ("[", "{")
+# In JSON masked as text: an escaped printable ASCII character (`\u0040` for `@`), or an escaped
+# backslash, matched first so that `\\u0040` (a backslash, then the text "u0040") stays as it is.
+_ASCII_ESCAPE = re.compile(r"\\\\|\\u00([2-7][0-9a-fA-F])")
+_KEPT_ESCAPED = frozenset('"\\')  # unescaped, these would end the string or start an escape
 
 
 class _TooDeep(Exception):
@@ -191,7 +196,9 @@ class ContentPolicy:
             try:
                 masked, changed = self._redact_json(orjson.loads(value), 1)
             except (orjson.JSONDecodeError, _TooDeep):
-                pass
+                if "\\u" in value:  # masked as text, where an escape would hide a match
+                    value = _ASCII_ESCAPE.sub(_unescape_ascii, value)
+                    rules = self.applicable(value)
             else:
                 return orjson.dumps(masked).decode() if changed else value
         for rule in rules:
@@ -219,6 +226,14 @@ class ContentPolicy:
                 return {key: item for key, (item, _) in pairs.items()}, True
             return obj, False
         return obj, False
+
+
+def _unescape_ascii(match: re.Match[str]) -> str:
+    code = match.group(1)
+    if code is None:  # an escaped backslash
+        return match.group(0)
+    char = chr(int(code, 16))
+    return match.group(0) if char in _KEPT_ESCAPED else char
 
 
 DEFAULT_POLICY = ContentPolicy()
