@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
 	$(PY) -m benchmarks.rollups
 	$(PY) -m benchmarks.content_bytes
+	$(PY) -m benchmarks.gc_cost
 	$(PY) -m benchmarks.query_load
 	$(PY) -m benchmarks.search
 	$(PY) -m benchmarks.detect

@@ -114,12 +114,14 @@ def main(argv: list[str] | None = None) -> int:
 
 async def _serve(settings: Settings, ports_file: str | None) -> int:
     from spanhouse.app import running
+    from spanhouse.gc_tuning import freeze_start_up_objects
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with running(settings) as ports:
+        freeze_start_up_objects()
         print(f"spanhouse is running (store: {settings.clickhouse_dsn}, database {settings.clickhouse_database})")
         for line in ports.describe():
             print("  " + line)

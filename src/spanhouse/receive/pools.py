@@ -27,6 +27,7 @@ import anyio
 import anyio.to_thread
 
 from spanhouse.errors import Overloaded
+from spanhouse.gc_tuning import freeze_start_up_objects
 from spanhouse.receive.ingest import (
     NO_NORMALISATION_OPTIONS,
     EncodedRequest,
@@ -84,6 +85,7 @@ def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalis
     _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
     _worker_normalisation = normalisation
     _worker_content_encoder = NativeEncoder(content_layout) if content_layout else None
+    freeze_start_up_objects()
 
 
 def _encode_in_worker(signal: Signal, body: bytes, encoding: Encoding, tenant: str,
