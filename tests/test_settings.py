@@ -58,6 +58,12 @@ def test_a_redaction_pattern_that_is_not_a_regex_is_refused_at_start():
         Settings.from_env({"SPANHOUSE_CONTENT_REDACT_PATTERNS": "ACCT-["})
 
 
+def test_a_redaction_pattern_that_could_take_quadratic_time_is_refused_at_start():
+    with pytest.raises(ConfigError, match=r"content_redact_patterns: '\\\\d\+-key' repeats without an upper bound "
+                                          r"before its end \(\+\).*e\.g\. \{1,64\} instead of \+"):
+        Settings.from_env({"SPANHOUSE_CONTENT_REDACT_PATTERNS": "ACCT-[0-9]{6}\n\\d+-key"})
+
+
 def test_redaction_patterns_may_be_a_toml_list(tmp_path):
     config = tmp_path / "spanhouse.toml"
     config.write_text('content_redact_patterns = ["ACCT-[0-9]+", "EMP[0-9]{4}"]\n')

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spanhouse.errors import ConfigError
+from spanhouse.normalise.regex_bounds import unbounded_before_the_end
 from spanhouse.store.retention import Retention
 
 ENV_PREFIX = "SPANHOUSE_"
@@ -100,7 +101,8 @@ class Settings:
     content_redact_patterns: str = _setting(
         "",
         "Extra regular expressions masked in content, one per line (in TOML, a multi-line string); each match "
-        "becomes [REDACTED].",
+        "becomes [REDACTED]. A repetition without an upper bound (+, *, {n,}) may only end a pattern, so that "
+        "redaction time stays linear in a value's length.",
     )
     retention_raw_days: int = _setting(
         30, "Days raw spans and log records are kept (otel_traces, otel_logs, otel_traces_trace_id_ts); 0 keeps "
@@ -192,8 +194,15 @@ class Settings:
         for line in self.content_redact_patterns.splitlines():
             try:
                 re.compile(line)
+                unbounded = unbounded_before_the_end(line)
             except re.error as exc:
                 raise ConfigError(f"content_redact_patterns: {line!r} is not a valid regex: {exc}") from exc
+            if unbounded:
+                raise ConfigError(
+                    f"content_redact_patterns: {line!r} repeats without an upper bound before its end "
+                    f"({', '.join(unbounded)}), so a value built for it would take time quadratic in its length "
+                    "to redact (or worse). Bound each such repetition, e.g. {1,64} instead of +, or let it end "
+                    "the pattern.")
         if self.decode_processes < -1:
             raise ConfigError(f"decode_processes must be -1, 0 or a positive count, got {self.decode_processes}")
         for name in ("retention_raw_days", "retention_minute_days", "retention_hourly_days", "retention_daily_days",

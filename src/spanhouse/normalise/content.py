@@ -34,7 +34,8 @@ digits, optionally grouped by spaces or dashes, Luhn-checked so order numbers an
 survive). Every default pattern bounds its repetitions, except one that ends the pattern (it
 consumes what it masks, and the scan resumes after it): a match attempt examines a bounded
 number of characters, so redaction time grows linearly with a value, however it was built to
-make a pattern backtrack. Extra patterns (`content_redact_patterns`) are the user's to keep so.
+make a pattern backtrack. Extra patterns (`content_redact_patterns`) are held to the same rule
+when settings load (`regex_bounds.py`).
 """
 
 from __future__ import annotations
