@@ -57,11 +57,11 @@ class Settings:
     )
     max_request_bytes: int = _setting(
         16 * 1024 * 1024,
-        "Largest export request accepted, checked on the bytes received and again after gunzip (HTTP 413).",
+        "Largest export request accepted, checked on the bytes received and again once decompressed (HTTP 413).",
     )
     inflight_max_bytes: int = _setting(
         128 * 1024 * 1024,
-        "Export bodies held at once (as received, after gunzip), from their first byte until they are answered. "
+        "Export bodies held at once (as received, once decompressed), from their first byte until they are answered. "
         "Past it, exports are refused with the retryable overload answer before they are decoded; a body alone "
         "is always taken. With queue_max_spans, this bounds the memory ingest uses however many clients send.",
     )

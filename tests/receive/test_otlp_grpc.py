@@ -57,6 +57,14 @@ def test_undecodable_bytes_are_invalid_argument(server):
     assert "not a protobuf ExportTraceServiceRequest" in info.value.details()
 
 
+def test_deflate_compressed_exports_are_accepted(server):
+    """The gzip case is above; OTEL_EXPORTER_OTLP_COMPRESSION=deflate makes the exporter send this."""
+    answer = raw_export(server, export_request(make_span(trace=21)).SerializeToString(),
+                        compression=grpc.Compression.Deflate)
+    assert ExportTraceServiceResponse.FromString(answer) == ExportTraceServiceResponse()
+    assert httpx.get(f"{server.api}/api/v1/traces/{hex_id(21)}", timeout=30).json()["span_count"] == 1
+
+
 def test_partial_success_reports_the_rejected_spans(server):
     bad = make_span(trace=3, span=1)
     bad.span_id = b"\x00" * 8

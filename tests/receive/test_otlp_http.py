@@ -1,4 +1,4 @@
-"""OTLP/HTTP: the official exporter end to end, OTLP/JSON, gzip, and every bad input's status code."""
+"""OTLP/HTTP: the official exporter end to end, OTLP/JSON, compressed bodies, and every bad input's status code."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import logging
 import socket
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ import httpx
 import orjson
 import pytest
 from google.rpc import status_pb2
+from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from opentelemetry.sdk.resources import Resource
@@ -23,6 +25,11 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from spanhouse.receive import otlp_http
 from spanhouse.receive.admission import BodyBudget
 from tests.factories import BASE_NS, export_request, hex_id, kv, llm_span, make_span
+
+if sys.version_info >= (3, 14):
+    from compression import zstd
+else:
+    from backports import zstd
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 
@@ -94,6 +101,27 @@ def test_gzip_bodies_are_accepted(server):
     assert timeline(server, hex_id(5)).json()["span_count"] == 1
 
 
+def test_the_official_exporter_with_deflate_compression_is_stored(server):
+    """OTEL_EXPORTER_OTLP_COMPRESSION=deflate: the Python exporter sends zlib data as Content-Encoding: deflate."""
+    provider = TracerProvider(resource=Resource.create({"service.name": "agent"}))
+    exporter = OTLPSpanExporter(endpoint=server.http_endpoint + "/v1/traces", compression=Compression.Deflate)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with provider.get_tracer("tests.http").start_as_current_span("chat gpt-4o", attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o"}) as span:
+        trace_id = format(span.get_span_context().trace_id, "032x")
+    provider.shutdown()
+    doc = timeline(server, trace_id).json()
+    assert (doc["span_count"], doc["spans"][0]["ai"]["request_model"]) == (1, "gpt-4o")
+
+
+def test_zstd_bodies_are_accepted(server):
+    """As the OpenTelemetry Collector's otlphttp exporter sends them with `compression: zstd`."""
+    body = zstd.compress(export_request(llm_span(trace=15)).SerializeToString())
+    response = post(server, body, {**PROTOBUF, "Content-Encoding": "zstd"})
+    assert response.status_code == 200
+    assert timeline(server, hex_id(15)).json()["span_count"] == 1
+
+
 def test_invalid_spans_are_rejected_while_their_neighbours_are_stored(server):
     bad = make_span(trace=6, span=1, name="bad")
     bad.trace_id = b"\x01" * 7
@@ -124,7 +152,9 @@ def status_of(response):
     (b"\x0a\xff\xff\xff garbage", PROTOBUF, 400, "not a protobuf ExportTraceServiceRequest"),
     (b"definitely not gzip", {**PROTOBUF, "Content-Encoding": "gzip"}, 400, "not valid gzip"),
     (gzip.compress(b"x" * 100)[:-8], {**PROTOBUF, "Content-Encoding": "gzip"}, 400, "truncated gzip"),
-    (b"{}", {**PROTOBUF, "Content-Encoding": "br"}, 415, "Content-Encoding 'br' is not supported"),
+    (b"{}", {**PROTOBUF, "Content-Encoding": "br"}, 415,
+     "Content-Encoding 'br' is not supported; use gzip, deflate, zstd or none"),
+    (b"not zstd", {**PROTOBUF, "Content-Encoding": "zstd"}, 400, "not valid zstd"),
 ])
 def test_bad_protobuf_requests_get_a_status_naming_the_problem(server, body, headers, code, message):
     response = post(server, body, headers)
@@ -153,6 +183,9 @@ def test_bodies_over_the_limit_get_413_before_and_after_gunzip(server_factory):
     response = post(server, bomb, {**PROTOBUF, "Content-Encoding": "gzip"})
     assert response.status_code == 413
     assert "once decompressed" in status_of(response).message
+    zstd_bomb = zstd.compress(b"\x00" * (10 * 1024 * 1024))
+    response = post(server, zstd_bomb, {**PROTOBUF, "Content-Encoding": "zstd"})
+    assert (response.status_code, len(zstd_bomb) < 64 * 1024) == (413, True)
 
     def chunks():
         for _ in range(80):

@@ -1,18 +1,17 @@
-"""OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs`, protobuf or JSON, optionally gzip-compressed.
+"""OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs`, protobuf or JSON, optionally compressed.
 
 Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans or log
 records were rejected), 400 undecodable body, 413 body too large (checked while reading and again while
-gunzipping, so a gzip bomb is stopped at the limit), 415 other media types or encodings,
+decompressing, so a gzip or zstd bomb is stopped at the limit), 415 other media types or encodings,
 429 / 503 with `Retry-After` when overloaded or the store is down; 401 / 403 for a missing,
 unknown or read-only API key; 404 / 405 for other paths and methods, 500 for a bug. Error bodies
 are a `google.rpc.Status` in the request's encoding (JSON when it is neither OTLP encoding).
-A body of several concatenated gzip members is one body, as RFC 1952 and Go's reader have it.
+Compressed bodies (gzip, deflate, zstd) are read as `content_encoding.py` describes.
 """
 
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import AsyncIterator, Callable
 
 import orjson
@@ -27,6 +26,7 @@ from starlette.routing import Route
 from spanhouse.auth import AuthError
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
 from spanhouse.receive.admission import HeldBody
+from spanhouse.receive.content_encoding import ENCODINGS, BodyTooLarge, inflater
 from spanhouse.receive.ingest import Encoding, Ingest, Signal, export_response
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ STORE_RETRY_AFTER_S = 5
 TenantResolver = Callable[[Request], str]
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class _BadMedia(Exception):
     pass
 
@@ -58,39 +54,6 @@ def _status(code: int, message: str, encoding: Encoding, http_status: int,
     return Response(body, status_code=http_status, media_type=_CONTENT_TYPE[encoding], headers=headers)
 
 
-class _Gunzip:
-    """Incremental gunzip of a body of one or more gzip members (RFC 1952 2.2), as Go's reader accepts.
-
-    The output limit is counted across members and enforced inside each decompress call, so a
-    bomb is stopped at the limit however it is split.
-    """
-
-    def __init__(self, max_bytes: int) -> None:
-        self._max = max_bytes
-        self._size = 0
-        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-
-    def feed(self, data: bytes) -> bytes:
-        out: list[bytes] = []
-        while data:
-            if self._inflater.eof:  # the previous member ended: what follows is the next one
-                self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            try:
-                inflated = self._inflater.decompress(data, self._max - self._size + 1)
-            except zlib.error as exc:
-                raise DecodeError(f"request body is not valid gzip: {exc}") from exc
-            self._size += len(inflated)
-            if self._size > self._max or self._inflater.unconsumed_tail:
-                raise _TooLarge(f"request body is over the limit of {self._max} bytes once decompressed")
-            out.append(inflated)
-            data = self._inflater.unused_data if self._inflater.eof else b""
-        return b"".join(out)
-
-    def finish(self) -> None:
-        if not self._inflater.eof:
-            raise DecodeError("request body is truncated gzip")
-
-
 def encoding_of(request: Request) -> Encoding | None:
     """The OTLP encoding named by the request's Content-Type, None for any other media type."""
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -98,26 +61,26 @@ def encoding_of(request: Request) -> Encoding | None:
 
 
 async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
-    """The request body, gunzipped when so encoded, never holding more than `max_bytes` of it.
+    """The request body, decompressed when so encoded, never holding more than `max_bytes` of it.
 
     What it keeps is counted in `held`; when that is refused (too many bytes in flight), the rest
     of the body is read and dropped before Overloaded is raised.
     """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
-        raise _TooLarge(f"request body of {declared} bytes is over the limit of {max_bytes}")
+        raise BodyTooLarge(f"request body of {declared} bytes is over the limit of {max_bytes}")
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("identity", "", "gzip"):
-        raise _BadMedia(f"Content-Encoding {encoding!r} is not supported; use gzip or none")
-    gunzip = _Gunzip(max_bytes) if encoding == "gzip" else None
+    if encoding not in ("identity", "", *ENCODINGS):
+        raise _BadMedia(f"Content-Encoding {encoding!r} is not supported; use {', '.join(ENCODINGS)} or none")
+    compressed = inflater(encoding, max_bytes) if encoding in ENCODINGS else None
     received = 0
     parts: list[bytes] = []
     chunks = request.stream()
     async for chunk in chunks:
         received += len(chunk)
         if received > max_bytes:
-            raise _TooLarge(f"request body is over the limit of {max_bytes} bytes")
-        part = chunk if gunzip is None else gunzip.feed(chunk)
+            raise BodyTooLarge(f"request body is over the limit of {max_bytes} bytes")
+        part = chunk if compressed is None else compressed.feed(chunk)
         try:
             held.add(len(part))
         except Overloaded:
@@ -125,8 +88,8 @@ async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
             await discard_rest(chunks, received, max_bytes)
             raise
         parts.append(part)
-    if gunzip is not None:
-        gunzip.finish()
+    if compressed is not None:
+        compressed.finish()
     return b"".join(parts)
 
 
@@ -175,7 +138,7 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             return _status(code, str(exc), encoding, exc.status, headers)
         except _BadMedia as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 415)
-        except _TooLarge as exc:
+        except BodyTooLarge as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 413)
         except DecodeError as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 400)
