@@ -19,8 +19,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/spanhouse serve
 
+# Two workers: tests wait on servers and subprocesses as much as they compute, so two share 2 cores well.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
