@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from spanhouse.errors import DecodeError
-from spanhouse.receive.content_encoding import BodyTooLarge, inflater
+from spanhouse.receive.content_encoding import BodyTooLarge, Inflater
 
 if sys.version_info >= (3, 14):
     from compression import zstd
@@ -21,7 +21,7 @@ COMPRESS = {"gzip": gzip.compress, "deflate": zlib.compress, "zstd": zstd.compre
 
 def inflate(encoding, body, max_bytes=1 << 20, chunk=7):
     """The body fed in small chunks, as a slow client sends it."""
-    reader = inflater(encoding, max_bytes)
+    reader = Inflater(encoding, max_bytes)
     out = b"".join(reader.feed(body[i:i + chunk]) for i in range(0, len(body), chunk))
     reader.finish()
     return out

@@ -31,81 +31,55 @@ class BodyTooLarge(Exception):
     """The body is over the size limit, on the wire or once decompressed."""
 
 
-class Inflater(Protocol):
-    def feed(self, data: bytes) -> bytes:
-        """The output of the next chunk of the body."""
+class _Decompressor(Protocol):
+    """What zlib's decompress objects and zstd's ZstdDecompressor have in common."""
 
-    def finish(self) -> None:
-        """Raises DecodeError when the body ended inside a member or frame."""
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int, /) -> bytes: ...
 
 
-def inflater(encoding: str, max_bytes: int) -> Inflater:
-    """An inflater for one body in `encoding` (one of ENCODINGS), stopping at `max_bytes` of output."""
+def _decompressor(encoding: str) -> _Decompressor:
     if encoding == "zstd":
-        return _Zstd(max_bytes)
-    return _Zlib(encoding, max_bytes)
+        return zstd.ZstdDecompressor()
+    # 16 + MAX_WBITS: a gzip header and trailer; MAX_WBITS alone: a zlib header and trailer.
+    return zlib.decompressobj(16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
 
 
-class _Zlib:
-    """gzip (members) or deflate (one zlib stream), through zlib."""
+class Inflater:
+    """One body in one of ENCODINGS, fed a chunk at a time, inflating to at most `max_bytes`."""
 
     def __init__(self, encoding: str, max_bytes: int) -> None:
         self._encoding = encoding
-        # 16 + MAX_WBITS: a gzip header and trailer; MAX_WBITS alone: a zlib header and trailer.
-        self._wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
         self._max = max_bytes
         self._size = 0
-        self._inflater = zlib.decompressobj(self._wbits)
+        self._current = _decompressor(encoding)
 
     def feed(self, data: bytes) -> bytes:
+        """The output of the next chunk of the body."""
         out: list[bytes] = []
         while data:
-            if self._inflater.eof:
-                if self._encoding != "gzip":
-                    raise DecodeError(f"request body has data after the end of its {self._encoding} stream")
-                self._inflater = zlib.decompressobj(self._wbits)  # the next member
+            if self._current.eof:
+                if self._encoding == "deflate":  # one zlib stream, not a sequence
+                    raise DecodeError("request body has data after the end of its deflate stream")
+                self._current = _decompressor(self._encoding)  # the next gzip member or zstd frame
             try:
-                inflated = self._inflater.decompress(data, self._max - self._size + 1)
-            except zlib.error as exc:
+                # At most one byte past the limit, so passing it is seen without inflating further.
+                inflated = self._current.decompress(data, self._max - self._size + 1)
+            except (zlib.error, zstd.ZstdError) as exc:
                 raise DecodeError(f"request body is not valid {self._encoding}: {exc}") from exc
-            self._size += len(inflated)
-            if self._size > self._max or self._inflater.unconsumed_tail:
-                raise BodyTooLarge(f"request body is over the limit of {self._max} bytes once decompressed")
-            out.append(inflated)
-            data = self._inflater.unused_data if self._inflater.eof else b""
-        return b"".join(out)
-
-    def finish(self) -> None:
-        if not self._inflater.eof:
-            raise DecodeError(f"request body is truncated {self._encoding}")
-
-
-class _Zstd:
-    """zstd frames, one after another."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self._max = max_bytes
-        self._size = 0
-        self._inflater = zstd.ZstdDecompressor()
-
-    def feed(self, data: bytes) -> bytes:
-        out: list[bytes] = []
-        while data:
-            if self._inflater.eof:
-                self._inflater = zstd.ZstdDecompressor()  # the next frame
-            try:
-                # At most one byte past the limit: output held back (needs_input False) only
-                # exists when the limit is passed, which ends the body here.
-                inflated = self._inflater.decompress(data, self._max - self._size + 1)
-            except zstd.ZstdError as exc:
-                raise DecodeError(f"request body is not valid zstd: {exc}") from exc
             self._size += len(inflated)
             if self._size > self._max:
                 raise BodyTooLarge(f"request body is over the limit of {self._max} bytes once decompressed")
             out.append(inflated)
-            data = self._inflater.unused_data if self._inflater.eof else b""
+            data = self._current.unused_data if self._current.eof else b""
         return b"".join(out)
 
     def finish(self) -> None:
-        if not self._inflater.eof:
-            raise DecodeError("request body is truncated zstd")
+        """Raises DecodeError when the body ended inside a member or frame."""
+        if not self._current.eof:
+            raise DecodeError(f"request body is truncated {self._encoding}")

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from spanhouse.auth import AuthError
 from spanhouse.errors import DecodeError, Overloaded, StoreError, StoreUnavailable
 from spanhouse.receive.admission import HeldBody
-from spanhouse.receive.content_encoding import ENCODINGS, BodyTooLarge, inflater
+from spanhouse.receive.content_encoding import ENCODINGS, BodyTooLarge, Inflater
 from spanhouse.receive.ingest import Encoding, Ingest, Signal, export_response
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("identity", "", *ENCODINGS):
         raise _BadMedia(f"Content-Encoding {encoding!r} is not supported; use {', '.join(ENCODINGS)} or none")
-    compressed = inflater(encoding, max_bytes) if encoding in ENCODINGS else None
+    compressed = Inflater(encoding, max_bytes) if encoding in ENCODINGS else None
     received = 0
     parts: list[bytes] = []
     chunks = request.stream()
