@@ -1,9 +1,15 @@
 """The alerter between the detector and a real local webhook: routes' filters and formats, cooldown,
-hourly cap, retries, a full queue, and a prompt stop; every outcome a row of alert_deliveries."""
+hourly cap (both kept across a restart), retries, a full queue, and a prompt stop; every outcome a row
+of alert_deliveries."""
 
 from __future__ import annotations
 
+import logging
+
 from spanhouse.alert.alerter import Alerter
+from spanhouse.alert.deliveries import DeliveryLog
+from spanhouse.alert.routes import AlertConfig
+from spanhouse.store.client import connect
 from tests.alert.conftest import finding, route
 
 HOUR = 3600
@@ -94,6 +100,52 @@ def test_past_the_hourly_cap_a_storm_is_throttled_until_the_hour_slides_on(recei
     settle(alerter)
     assert deliveries()[-1][2] == "sent"
     assert len(receiver.wait_for(3)) == 3
+
+
+def test_a_restart_keeps_the_cooldowns_and_the_hourly_cap(receiver, make_alerter, changes, clock, deliveries):
+    hook = route(receiver.url, cooldown_s=600, max_per_hour=2)
+    before = make_alerter(hook)
+    before.notify(changes(finding()))                 # t=0    opened: sent
+    settle(before)
+    before.__exit__(None, None, None)                 # spanhouse restarts
+    clock.advance(60)
+    after = make_alerter(hook)
+
+    def run(*findings, **kwargs):
+        after.notify(changes(*findings, **kwargs))
+        settle(after)
+        clock.advance(60)
+        return [(event, outcome, detail) for _, event, outcome, _, _, detail in deliveries()[-1:]]
+
+    assert run(finding(severity="critical")) == [     # t=60   escalated: the cooldown from before holds
+        ("escalated", "throttled", "cooldown: an alert about this anomaly (or a recurrence of it) was sent 60s ago, "
+                                   "cooldown_s is 600")]
+    assert run(rules={"error_rate": True}) == [("resolved", "sent", "")]  # t=120  its opening was sent before
+    assert run(finding())[0][:2] == ("opened", "throttled")  # t=180  a recurrence, known by its fingerprint
+    assert run(finding(agent="other")) == [           # t=240  another anomaly: 2 sent in the hour, before and after
+        ("opened", "throttled", "hourly cap: 2 alerts attempted on this route in the last hour (max_per_hour)")]
+    assert [r.json["event"] for r in receiver.wait_for(2)] == ["opened", "resolved"]
+
+
+def test_a_restart_forgets_routes_since_removed_and_starts_afresh_without_the_store(
+        settings, receiver, make_alerter, changes, clock, deliveries, caplog):
+    first = make_alerter(route(receiver.url, "old", cooldown_s=600))
+    first.notify(changes(finding()))
+    settle(first)
+    first.__exit__(None, None, None)
+    clock.advance(60)
+    renamed = make_alerter(route(receiver.url, "new", cooldown_s=600))
+    renamed.notify(changes(finding(severity="critical")))
+    settle(renamed)
+    assert deliveries()[-1][:3] == ("new", "escalated", "sent")  # "old"'s cooldown is not "new"'s
+
+    broken = connect(settings.clickhouse_dsn, settings.clickhouse_database)
+    broken.close()
+    with caplog.at_level(logging.WARNING, logger="spanhouse.alert.alerter"):
+        alerter = Alerter(AlertConfig((route(receiver.url),)), DeliveryLog(broken), clock=clock)
+        with alerter:
+            pass
+    assert "cooldowns and hourly caps start afresh, recent deliveries unreadable" in caplog.text
 
 
 def test_retries_with_backoff_end_in_a_sent_row_with_its_attempts(receiver, make_alerter, changes, waits,

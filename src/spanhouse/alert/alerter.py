@@ -25,16 +25,18 @@ import queue
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
 from spanhouse.alert.deliveries import FAILED, SENT, THROTTLED, Delivery, DeliveryLog
 from spanhouse.alert.payloads import TEST_EVENT, render, render_test
 from spanhouse.alert.routes import AlertConfig, AlertRoute
-from spanhouse.alert.throttle import Clock, Throttle
+from spanhouse.alert.throttle import HOUR_S, Clock, Throttle
 from spanhouse.alert.webhook import Jitter, Outcome, Sleep, deliver, equal_jitter
 from spanhouse.detect.lifecycle import Change
 from spanhouse.detect.scheduler import system_clock
+from spanhouse.errors import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -212,11 +214,26 @@ class Alerter:
 
     def __enter__(self) -> Alerter:
         if self._config.routes:
+            self._restore_throttle()
             self._thread = threading.Thread(target=self._run, name="alert-delivery", daemon=True)
             self._thread.start()
             logger.info("alerting: %d routes (%s)", len(self._config.routes),
                         ", ".join(route.name for route in self._config.routes))
         return self
+
+    def _restore_throttle(self) -> None:
+        # What was sent before a restart still holds: otherwise a restart during a storm would page
+        # again for every anomaly the cooldown held back, and reset the hourly cap.
+        window_s = max(HOUR_S, *(route.cooldown_s for route in self._config.routes))
+        try:
+            attempts = self._log.attempts_since(self._clock() - timedelta(seconds=window_s))
+        except StoreError as exc:
+            logger.warning("alerting: cooldowns and hourly caps start afresh, recent deliveries unreadable: %s", exc)
+            return
+        restored = self._throttle.restore(attempts)
+        if restored:
+            logger.info("alerting: cooldowns and hourly caps go on from %d alerts sent or tried in the last %.0f s",
+                        restored, window_s)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:

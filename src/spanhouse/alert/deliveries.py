@@ -15,12 +15,25 @@ from datetime import datetime
 
 from clickhouse_connect.driver.client import Client
 
+from spanhouse.store import sql
 from spanhouse.store.client import map_error
 
 TABLE = "alert_deliveries"
 SENT, FAILED, THROTTLED = "sent", "failed", "throttled"
 OUTCOMES = (SENT, FAILED, THROTTLED)
 _DETAIL_MAX = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """An alert that was sent or tried (alert/throttle.py counts them), as recorded."""
+
+    route: str
+    event: str
+    sent: bool
+    at: float  # seconds since the epoch
+    anomaly_id: str
+    fingerprint: str  # empty when the anomaly is no longer stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +61,7 @@ COLUMNS = tuple(f.name for f in fields(Delivery))
 
 
 class DeliveryLog:
-    """Appends deliveries to `alert_deliveries`.
+    """Appends deliveries to `alert_deliveries`, and reads back the recent attempts.
 
     Args:
         client: a client of its own (chDB runs one call at a time per handle).
@@ -66,3 +79,14 @@ class DeliveryLog:
                 self._client.insert(TABLE, [list(astuple(d)) for d in deliveries], column_names=list(COLUMNS))
             except Exception as exc:
                 raise map_error(exc, f"write {TABLE}") from exc
+
+    def attempts_since(self, since: datetime) -> list[Attempt]:
+        """The alerts sent or tried since `since`, oldest first (not throttled ones, not test messages)."""
+        parameters = {"since_ms": round(since.timestamp() * 1000)}
+        with self._lock:
+            try:
+                rows = self._client.query(sql.load("recent_alert_attempts"), parameters=parameters).result_rows
+            except Exception as exc:
+                raise map_error(exc, f"read {TABLE}") from exc
+        return [Attempt(route, event, bool(sent), at_ms / 1000, anomaly_id, fingerprint)
+                for route, event, sent, at_ms, anomaly_id, fingerprint in rows]

@@ -10,8 +10,10 @@ Rules, per route:
   * Hourly cap: once `max_per_hour` alerts were attempted (sent or failed) in the last hour, the
     rest are throttled until the hour slides on. Failed attempts count: a dead webhook is not
     retried for every anomaly of a storm.
-Throttled alerts are not sent and do not count. State is in memory (a restart starts afresh) and
-touched by the alerter's one delivery thread only. Time comes from the injected clock.
+Throttled alerts are not sent and do not count. State is in memory, touched by the alerter's one
+delivery thread only; at start the alerter restores it from alert_deliveries (`restore`), so a
+restart in the middle of a storm neither sends again what the cooldown holds back nor resets the
+hourly cap. Time comes from the injected clock.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from spanhouse.alert.deliveries import Attempt
 from spanhouse.alert.routes import AlertRoute
 
 HOUR_S = 3600.0
@@ -38,7 +41,8 @@ class _Recent:
 
 class Throttle:
     def __init__(self, routes: Iterable[AlertRoute], clock: Clock) -> None:
-        self._cooldown_s = {route.name: route.cooldown_s for route in routes}
+        self._routes = {route.name: route for route in routes}
+        self._cooldown_s = {name: route.cooldown_s for name, route in self._routes.items()}
         self._clock = clock
         self._attempts: dict[str, deque[float]] = {}
         self._recent: dict[tuple[str, str], _Recent] = {}
@@ -62,17 +66,31 @@ class Throttle:
 
     def attempted(self, route: AlertRoute, event: str, anomaly: Mapping[str, Any], sent: bool) -> None:
         """Count an alert that went out (`sent`) or was tried and failed."""
-        now = self._clock().timestamp()
-        self._attempts.setdefault(route.name, deque()).append(now)
+        self._count(route, event, _key(route, anomaly), str(anomaly["id"]), sent, self._clock().timestamp())
+
+    def restore(self, attempts: Iterable[Attempt]) -> int:
+        """Count the attempts recorded before a restart (oldest first); how many were of a configured route."""
+        restored = 0
+        for attempt in attempts:
+            route = self._routes.get(attempt.route)
+            if route is None:  # a route since removed or renamed
+                continue
+            key = (route.name, attempt.fingerprint or attempt.anomaly_id)
+            self._count(route, attempt.event, key, attempt.anomaly_id, attempt.sent, attempt.at)
+            restored += 1
+        return restored
+
+    def _count(self, route: AlertRoute, event: str, key: tuple[str, str], anomaly_id: str, sent: bool,
+               at: float) -> None:
+        self._attempts.setdefault(route.name, deque()).append(at)
         if not sent:
             return
-        key = _key(route, anomaly)
         recent = self._recent.get(key)
-        if recent is None or now - recent.sent_at >= route.cooldown_s:
-            recent = self._recent[key] = _Recent(now)
-        recent.sent_at = now
+        if recent is None or at - recent.sent_at >= route.cooldown_s:
+            recent = self._recent[key] = _Recent(at)
+        recent.sent_at = at
         if event != "resolved":
-            recent.announced.add(str(anomaly["id"]))
+            recent.announced.add(anomaly_id)
 
     def _prune(self, route: AlertRoute, now: float) -> None:
         attempts = self._attempts.get(route.name)

@@ -1,4 +1,4 @@
-"""Statements the store runs besides migrations (retention, dedup reload), one per file, with
+"""Statements the store runs besides migrations (retention, reloads at start), one per file, with
 `{name:Type}` server-side parameters only."""
 
 from __future__ import annotations
