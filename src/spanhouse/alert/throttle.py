@@ -42,7 +42,6 @@ class _Recent:
 class Throttle:
     def __init__(self, routes: Iterable[AlertRoute], clock: Clock) -> None:
         self._routes = {route.name: route for route in routes}
-        self._cooldown_s = {name: route.cooldown_s for name, route in self._routes.items()}
         self._clock = clock
         self._attempts: dict[str, deque[float]] = {}
         self._recent: dict[tuple[str, str], _Recent] = {}
@@ -99,7 +98,7 @@ class Throttle:
         if now - self._pruned >= _PRUNE_EVERY_S:  # forget cooldowns that ended, now and then
             self._pruned = now
             self._recent = {key: recent for key, recent in self._recent.items()
-                            if now - recent.sent_at < self._cooldown_s.get(key[0], route.cooldown_s)}
+                            if now - recent.sent_at < self._routes.get(key[0], route).cooldown_s}
 
 
 def _key(route: AlertRoute, anomaly: Mapping[str, Any]) -> tuple[str, str]:
