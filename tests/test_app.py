@@ -2,17 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
-from spanhouse.app import _listen
+import pytest
+
+from spanhouse.app import _listen, running
+from spanhouse.errors import ConfigError
+from spanhouse.settings import Settings
 
 
 def test_listeners_disable_nagle_so_keep_alive_responses_are_not_held_for_a_delayed_ack():
-    sock = _listen("127.0.0.1", 0)
+    sock = _listen("127.0.0.1", 0, "api_port")
     try:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         sock.close()
+
+
+@pytest.mark.parametrize("setting", ["otlp_grpc_port", "otlp_http_port", "api_port"])
+def test_a_port_in_use_stops_the_start_naming_its_setting(tmp_path, setting):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = {"otlp_grpc_port": 0, "otlp_http_port": 0, "api_port": 0, setting: port}
+        settings = Settings(clickhouse_dsn=f"chdb://{tmp_path / 'data'}", decode_processes=0, **ports)
+
+        async def start() -> None:
+            async with running(settings):
+                pass
+
+        with pytest.raises(ConfigError) as refused:
+            asyncio.run(start())
+    message = str(refused.value)
+    assert f"cannot listen on 127.0.0.1:{port}" in message
+    assert f"SPANHOUSE_{setting.upper()}" in message and "0 for a free one" in message
+
+
+def test_an_address_that_does_not_resolve_is_named():
+    with pytest.raises(ConfigError, match=r"cannot listen on no-such-host\.invalid:0 .*SPANHOUSE_BIND"):
+        _listen("no-such-host.invalid", 0, "api_port")
 
 
 def post_spans(server, *spans):

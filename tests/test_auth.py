@@ -112,9 +112,10 @@ def test_the_key_is_read_from_bearer_or_x_api_key_headers_and_grpc_metadata():
 
 def test_open_access_on_a_public_address_is_warned_about(caplog):
     with caplog.at_level(logging.INFO, logger="spanhouse.app"):
-        _warn_if_open("127.0.0.1")
+        _warn_if_open("127.0.0.1", "default")
         assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-        _warn_if_open("0.0.0.0")
+        assert "open access as tenant 'default'" in caplog.records[0].getMessage()
+        _warn_if_open("0.0.0.0", "default")
     assert any("NO API KEYS CONFIGURED" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 

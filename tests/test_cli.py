@@ -39,6 +39,23 @@ def test_migrate_creates_the_schema_then_reports_it_up_to_date(tmp_path):
     assert second.stdout.strip() == "schema is up to date"
 
 
+def test_the_version_is_printed():
+    from spanhouse import __version__
+
+    result = run("--version")
+    assert (result.returncode, result.stdout) == (0, f"spanhouse {__version__}\n")
+
+
+def test_settings_lists_every_setting_with_secrets_masked_and_toml_spellings():
+    result = run("settings", env={"SPANHOUSE_API_KEY": "supersecret",
+                                  "SPANHOUSE_CLICKHOUSE_DSN": "http://user:pa55@host:8123"})
+    assert result.returncode == 0
+    assert "supersecret" not in result.stdout and "pa55" not in result.stdout
+    assert "SPANHOUSE_API_KEY=***" in result.stdout
+    assert "SPANHOUSE_CLICKHOUSE_DSN=http://user:***@host:8123" in result.stdout
+    assert "SPANHOUSE_CONTENT_CAPTURE=true    (default true)" in result.stdout
+
+
 def test_a_bad_setting_exits_2_with_the_reason():
     result = run("settings", env={"SPANHOUSE_API_PORT": "x"})
     assert (result.returncode, result.stderr.strip()) == (

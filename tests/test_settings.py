@@ -23,12 +23,36 @@ def test_environment_beats_the_toml_file(tmp_path):
 
 @pytest.mark.parametrize(("environ", "message"), [
     ({"SPANHOUSE_API_PORT": "eighty"}, "api_port (SPANHOUSE_API_PORT) must be an integer, got 'eighty'"),
-    ({"SPANHOUSE_OTLP_HTTP_PORT": "70000"}, "otlp_http_port must be between 0 and 65535"),
-    ({"SPANHOUSE_QUEUE_MAX_SPANS": "0"}, "queue_max_spans must be positive"),
+    ({"SPANHOUSE_OTLP_HTTP_PORT": "70000"}, "otlp_http_port (SPANHOUSE_OTLP_HTTP_PORT) must be between 0 and 65535"),
+    ({"SPANHOUSE_QUEUE_MAX_SPANS": "0"}, "queue_max_spans (SPANHOUSE_QUEUE_MAX_SPANS) must be positive"),
+    ({"SPANHOUSE_LOG_LEVEL": "LOUD"},
+     "log_level (SPANHOUSE_LOG_LEVEL) must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got 'LOUD'"),
 ])
 def test_bad_values_name_the_setting(environ, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Settings.from_env(environ)
+
+
+def test_a_fractional_number_for_an_integer_setting_is_refused_not_truncated(tmp_path):
+    config = tmp_path / "spanhouse.toml"
+    config.write_text("api_port = 9000.5\n")
+    with pytest.raises(ConfigError, match=r"api_port \(SPANHOUSE_API_PORT\) must be an integer, got 9000\.5"):
+        Settings.from_env({}, config)
+
+
+def test_the_log_level_is_taken_in_any_case():
+    assert Settings.from_env({"SPANHOUSE_LOG_LEVEL": "debug"}).log_level == "debug"
+
+
+def test_secrets_are_masked_where_settings_are_shown():
+    settings = Settings.from_env({"SPANHOUSE_API_KEY": "supersecret",
+                                  "SPANHOUSE_CLICKHOUSE_DSN": "http://user:pa55@host:8123/?secure=0"})
+    assert settings.shown("api_key") == "***"
+    assert settings.shown("clickhouse_dsn") == "http://user:***@host:8123/?secure=0"
+    assert Settings.from_env({}).shown("api_key") == ""  # nothing set: nothing to hide, and it shows
+    assert Settings.from_env({"SPANHOUSE_CLICKHOUSE_DSN": "http://host:8123"}).shown("clickhouse_dsn") == (
+        "http://host:8123")
+    assert Settings.from_env({}).shown("clickhouse_dsn") == "chdb://./data"
 
 
 def test_unknown_keys_in_the_file_are_refused(tmp_path):

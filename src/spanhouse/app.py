@@ -34,6 +34,7 @@ from spanhouse.decode.traces import OTLP_COLUMNS
 from spanhouse.detect.lifecycle import AnomalyStore
 from spanhouse.detect.rules import load_rules
 from spanhouse.detect.scheduler import Scheduler
+from spanhouse.errors import ConfigError
 from spanhouse.normalise.content import DEFAULT_REDACTIONS, ContentPolicy, Redaction
 from spanhouse.normalise.fields import CANONICAL_COLUMNS
 from spanhouse.normalise.pricing import PriceTable
@@ -44,7 +45,7 @@ from spanhouse.receive import otlp_grpc, otlp_http
 from spanhouse.receive.admission import BodyBudget
 from spanhouse.receive.ingest import CONTENT_COLUMNS, CONTENT_TABLE, Ingest, Normalisation, Signal
 from spanhouse.receive.pools import ProcessEncodePool, ThreadEncodePool
-from spanhouse.settings import Settings, retention
+from spanhouse.settings import ENV_PREFIX, Settings, retention
 from spanhouse.store import migrations
 from spanhouse.store.client import connect
 from spanhouse.store.dedup import SpanDedup
@@ -112,7 +113,15 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _cannot_listen(host: str, port: int, setting: str, reason: object) -> ConfigError:
+    """The error for a listener that cannot bind, naming the settings that choose its address."""
+    return ConfigError(
+        f"cannot listen on {host}:{port} ({reason}); the port is {ENV_PREFIX}{setting.upper()} and the address "
+        f"{ENV_PREFIX}BIND. Is another spanhouse or collector running? Choose another port, or 0 for a free one."
+    )
+
+
+def _listen(host: str, port: int, setting: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -120,15 +129,21 @@ def _listen(host: str, port: int) -> socket.socket:
     # sends headers, then body) waits for the client's delayed ACK: +40 ms on every request of a
     # keep-alive connection (measured: trace lookups p50 68 -> 27 ms).
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise _cannot_listen(host, port, setting, exc.strerror or exc) from exc
     sock.listen(2048)
     sock.setblocking(False)
     return sock
 
 
 @asynccontextmanager
-async def _serve_http(app: ASGIApp, host: str, port: int, name: str) -> AsyncIterator[int]:
-    sock = _listen(host, port)
+async def _serve_http(app: ASGIApp, host: str, port: int, setting: str) -> AsyncIterator[int]:
+    """Serve `app` on host:port; `setting` names the port's setting (and the task) in errors."""
+    name = setting.removesuffix("_port").replace("_", "-")
+    sock = _listen(host, port, setting)
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="off", timeout_keep_alive=30,
         timeout_graceful_shutdown=10, server_header=False,
@@ -157,9 +172,12 @@ async def _serve_grpc(ingest: Ingest, settings: Settings, tenant_of: otlp_grpc.T
     )
     grpc_service.add_to_server(server, query_api)  # spanhouse.v1.QueryService beside the OTLP services
     address = f"[{settings.bind}]" if ":" in settings.bind else settings.bind
-    port = server.add_insecure_port(f"{address}:{settings.otlp_grpc_port}")
+    try:
+        port = server.add_insecure_port(f"{address}:{settings.otlp_grpc_port}")
+    except RuntimeError as exc:  # grpcio >= 1.60 raises where older versions returned 0
+        raise _cannot_listen(settings.bind, settings.otlp_grpc_port, "otlp_grpc_port", "cannot bind") from exc
     if port == 0:
-        raise OSError(f"cannot bind OTLP/gRPC to {settings.bind}:{settings.otlp_grpc_port}")
+        raise _cannot_listen(settings.bind, settings.otlp_grpc_port, "otlp_grpc_port", "cannot bind")
     await server.start()
     try:
         yield port
@@ -189,13 +207,13 @@ def _encode_pool(settings: Settings, layouts: dict[Signal, TableLayout],
                              content_layout=content_layout)
 
 
-def _warn_if_open(bind: str) -> None:
+def _warn_if_open(bind: str, tenant: str) -> None:
     try:
         loopback = ipaddress.ip_address(bind).is_loopback
     except ValueError:
         loopback = bind == "localhost"
     if loopback:
-        logger.info("no API keys configured: open access as tenant of every request (listening on %s only)", bind)
+        logger.info("no API keys configured: open access as tenant %r (listening on %s only)", tenant, bind)
         return
     logger.warning("=" * 78)
     logger.warning("NO API KEYS CONFIGURED and listening on %s: anyone who can reach this address can send", bind)
@@ -209,7 +227,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
     keys = KeyRing.load(settings.api_keys_file, settings.default_tenant)
     alert_routes = load_routes(settings.alert_routes_file or None)  # a bad routes file stops the start here
     if keys.open:
-        _warn_if_open(settings.bind)
+        _warn_if_open(settings.bind, settings.default_tenant)
     else:
         logger.info("API keys: %d configured; every request needs one", len(keys))
     async with AsyncExitStack() as stack:
@@ -289,10 +307,10 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes),
-            settings.bind, settings.otlp_http_port, "otlp-http",
+            settings.bind, settings.otlp_http_port, "otlp_http_port",
         ))
         api_port = await stack.enter_async_context(_serve_http(query_api, settings.bind, settings.api_port,
-                                                               "query-api"))
+                                                               "api_port"))
         # Anomaly detection last in, first out: it stops before the listeners and clients it reads through.
         detect_client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
         stack.callback(detect_client.close)

@@ -11,8 +11,9 @@ import signal
 import sys
 from pathlib import Path
 
+from spanhouse import __version__
 from spanhouse.errors import ConfigError, SpanhouseError
-from spanhouse.settings import Settings, documented_settings
+from spanhouse.settings import Settings, documented_settings, setting_text
 
 logger = logging.getLogger("spanhouse")
 
@@ -25,6 +26,7 @@ def _parser() -> argparse.ArgumentParser:
         "`spanhouse settings` lists them.",
     )
     parser.add_argument("--config", metavar="FILE", help="TOML file of settings (environment variables win)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the OTLP receivers and the query API",
@@ -39,9 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="send realistic AI agent traces to a running spanhouse",
                           description="Send AI agent traces through the official OpenTelemetry SDK exporter.")
     demo.add_argument("--endpoint", default=None,
-                      help="OTLP endpoint (default: http://BIND:OTLP_HTTP_PORT, or BIND:OTLP_GRPC_PORT with --grpc)")
+                      help="OTLP endpoint: the base URL, or the full http://HOST:PORT/v1/traces (default: "
+                      "http://BIND:OTLP_HTTP_PORT, or BIND:OTLP_GRPC_PORT with --grpc)")
     demo.add_argument("--grpc", action="store_true", help="export over OTLP/gRPC instead of OTLP/HTTP")
-    demo.add_argument("--traces", type=int, default=30, help="how many agent turns to send (default 30)")
+    demo.add_argument("--traces", type=_positive, default=30, help="how many agent turns to send (default 30)")
     demo.add_argument("--seed", type=int, default=None, help="random seed, for repeatable data")
 
     sql = sub.add_parser(
@@ -65,8 +68,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Run every enabled detection rule and budget at each step from --since to --until, as the "
         "scheduler inside `spanhouse serve` would have, recording anomalies. With the embedded engine, stop "
         "`spanhouse serve` first (one process per data directory).")
-    detect.add_argument("--since", required=True, help="RFC 3339, Unix time, or relative (-7d)")
-    detect.add_argument("--until", default="now", help="RFC 3339, Unix time, or relative (default now)")
+    # A value that starts with '-' must be attached with '=' (--since=-7d): argparse reads a
+    # separate '-7d' as an option.
+    detect.add_argument("--since", required=True, help="RFC 3339, Unix time, or relative: --since=-7d")
+    detect.add_argument("--until", default="now", help="RFC 3339, Unix time, or relative (default now): --until=-1d")
     detect.add_argument("--step", default="5m", help="time between two runs (default 5m)")
 
     sub.add_parser("settings", help="list every setting, its environment variable and its value",
@@ -110,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     except SpanhouseError as exc:
         print(f"spanhouse: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `spanhouse settings | head`: the reader left; say nothing more to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 async def _serve(settings: Settings, ports_file: str | None) -> int:
@@ -122,7 +130,8 @@ async def _serve(settings: Settings, ports_file: str | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     async with running(settings) as ports:
         freeze_start_up_objects()
-        print(f"spanhouse is running (store: {settings.clickhouse_dsn}, database {settings.clickhouse_database})")
+        print(f"spanhouse is running (store: {settings.shown('clickhouse_dsn')}, "
+              f"database {settings.clickhouse_database})")
         for line in ports.describe():
             print("  " + line)
         print("  Press Ctrl+C to stop.", flush=True)
@@ -186,16 +195,19 @@ def _detect(settings: Settings, since: str, until: str, step: str) -> int:
 
 
 def _demo(settings: Settings, endpoint: str | None, grpc: bool, traces: int, seed: int | None) -> int:
-    from spanhouse.demo import make_exporter, send_demo
+    from spanhouse.demo import check_listening, make_exporter, send_demo
 
     host = "127.0.0.1" if settings.bind in ("0.0.0.0", "::") else settings.bind
     if endpoint is None:
         endpoint = f"{host}:{settings.otlp_grpc_port}" if grpc else f"http://{host}:{settings.otlp_http_port}"
+    check_listening(endpoint)
     result = send_demo(make_exporter(endpoint, "grpc" if grpc else "http", settings.api_key), traces=traces,
                        seed=seed)
     print(f"sent {len(result.trace_ids)} traces in {len(result.threads)} conversations to {endpoint}")
     print("open one:")
-    print(f"  curl -s http://{host}:{settings.api_port}/api/v1/traces/{result.trace_ids[-1]}")
+    # The key the demo sent with also reads, when it is a key with the read role.
+    auth = ' -H "Authorization: Bearer $SPANHOUSE_API_KEY"' if settings.api_key else ""
+    print(f"  curl -s{auth} http://{host}:{settings.api_port}/api/v1/traces/{result.trace_ids[-1]}")
     return 0
 
 
@@ -240,7 +252,7 @@ def _cluster_ddl(settings: Settings, cluster_name: str, database: str | None, pr
 
 def _settings(settings: Settings) -> int:
     for name, env, default, doc in documented_settings():
-        print(f"{env}={getattr(settings, name)!s}    (default {default!s})\n    {doc}")
+        print(f"{env}={settings.shown(name)}    (default {setting_text(default)})\n    {doc}")
     return 0
 
 

@@ -31,7 +31,8 @@ class Settings:
     clickhouse_dsn: str = _setting(
         "chdb://./data",
         "Where spans are stored. `chdb://PATH` is the embedded engine (a relative PATH is taken from the "
-        "working directory); `http://user:pass@host:8123` or `https://...` is a ClickHouse server.",
+        "working directory); `http://user:pass@host:8123` or `https://...` is a ClickHouse server. The password is "
+        "masked wherever spanhouse prints the DSN.",
     )
     clickhouse_database: str = _setting("spanhouse", "Database that holds spanhouse's tables; created if missing.")
     bind: str = _setting("127.0.0.1", "Address every listener binds to.")
@@ -100,12 +101,13 @@ class Settings:
     )
     content_redact_patterns: str = _setting(
         "",
-        "Extra regular expressions masked in content, one per line (in TOML, a multi-line string); each match "
-        "becomes [REDACTED]. A repetition without an upper bound (+, *, {n,}) may only end a pattern, so that "
-        "redaction time stays linear in a value's length.",
+        "Extra regular expressions masked in content, one per line (in TOML, a multi-line string or a list); "
+        "each match becomes [REDACTED]. A repetition without an upper bound (+, *, {n,}) may only end a pattern, "
+        "so that redaction time stays linear in a value's length.",
     )
     retention_raw_days: int = _setting(
-        30, "Days raw spans and log records are kept (otel_traces, otel_logs, otel_traces_trace_id_ts); 0 keeps "
+        30, "Days raw spans, log records and their prompt and completion text are kept (otel_traces, otel_logs, "
+            "otel_traces_trace_id_ts, message_content); 0 keeps "
             "them forever. Changing it alters the tables' TTL at the next start. A span or log record already older "
             "than this when it arrives is refused (OTLP partial success naming it).",
     )
@@ -159,7 +161,21 @@ class Settings:
         "alerts'. It holds webhook URLs and headers, which are secrets: keep it readable by spanhouse only. Empty: "
         "no alerts are sent.",
     )
-    log_level: str = _setting("INFO", "Python logging level.")
+    log_level: str = _setting("INFO", "Logging level: DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+
+    def shown(self, name: str) -> str:
+        """The value of setting `name` as it may be printed or logged: secrets masked.
+
+        The API key is replaced whole and a DSN keeps everything but its password, so a
+        `spanhouse settings` pasted into a bug report or a start-up banner in a shared log
+        gives away no credential.
+        """
+        value = getattr(self, name)
+        if name in _SECRETS and value:
+            return "***"
+        if name == "clickhouse_dsn":
+            return _DSN_PASSWORD.sub(r"\1***@", str(value))
+        return setting_text(value)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], config_path: str | Path | None = None) -> Settings:
@@ -182,15 +198,15 @@ class Settings:
         for name in ("otlp_grpc_port", "otlp_http_port", "api_port"):
             port = getattr(self, name)
             if not 0 <= port <= 65535:
-                raise ConfigError(f"{name} must be between 0 and 65535, got {port}")
+                raise ConfigError(f"{_named(name)} must be between 0 and 65535, got {port}")
         for name in ("batch_max_spans", "queue_max_spans", "max_request_bytes", "inflight_max_bytes",
                      "query_connections"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be positive, got {getattr(self, name)}")
+                raise ConfigError(f"{_named(name)} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:
             raise ConfigError("flush_interval_ms must be >= 0 and write_timeout_s > 0")
         if self.content_max_bytes < 256:
-            raise ConfigError(f"content_max_bytes must be at least 256, got {self.content_max_bytes}")
+            raise ConfigError(f"{_named('content_max_bytes')} must be at least 256, got {self.content_max_bytes}")
         for line in self.content_redact_patterns.splitlines():
             try:
                 re.compile(line)
@@ -204,20 +220,36 @@ class Settings:
                     "to redact (or worse). Bound each such repetition, e.g. {1,64} instead of +, or let it end "
                     "the pattern.")
         if self.decode_processes < -1:
-            raise ConfigError(f"decode_processes must be -1, 0 or a positive count, got {self.decode_processes}")
+            raise ConfigError(
+                f"{_named('decode_processes')} must be -1, 0 or a positive count, got {self.decode_processes}")
         for name in ("retention_raw_days", "retention_minute_days", "retention_hourly_days", "retention_daily_days",
                      "dedup_window_s"):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
+                raise ConfigError(f"{_named(name)} must be 0 or more, got {getattr(self, name)}")
         if self.sql_max_execution_s <= 0 or self.sql_max_rows <= 0 or self.sql_max_memory_bytes <= 0:
             raise ConfigError("sql_max_execution_s, sql_max_rows and sql_max_memory_bytes must be positive")
         if self.detect_interval_s < 0:
-            raise ConfigError(f"detect_interval_s must be 0 or more, got {self.detect_interval_s}")
+            raise ConfigError(f"{_named('detect_interval_s')} must be 0 or more, got {self.detect_interval_s}")
         if not self.default_tenant:
             raise ConfigError("default_tenant must not be empty")
+        if self.log_level.upper() not in _LOG_LEVELS:
+            raise ConfigError(f"{_named('log_level')} must be one of {', '.join(_LOG_LEVELS)}, got {self.log_level!r}")
+
+
+def setting_text(value: object) -> str:
+    """A value as it is written in the TOML file and the environment: true, not Python's True."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _named(name: str) -> str:
+    """A setting's name with its environment variable, as error messages give it."""
+    return f"{name} ({ENV_PREFIX}{name.upper()})"
 
 
 _FIELD_TYPES = {f.name: f.type for f in dataclasses.fields(Settings)}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SECRETS = frozenset({"api_key"})
+_DSN_PASSWORD = re.compile(r"^([a-z]+://[^:/@]*:)[^@]*@")
 _BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
 
 
@@ -248,7 +280,7 @@ def _coerce(name: str, value: Any) -> Any:
                 raise ValueError(value)
             return _BOOLEANS[text]
         if kind == "int":
-            if isinstance(value, bool):
+            if isinstance(value, bool | float):  # a TOML 9000.5 must not become 9000 unnoticed
                 raise ValueError(value)
             return int(value)
         if kind == "float":
@@ -257,9 +289,8 @@ def _coerce(name: str, value: Any) -> Any:
             return "\n".join(str(item) for item in value)
         return str(value)
     except (TypeError, ValueError) as exc:
-        env = ENV_PREFIX + name.upper()
         expected = {"int": "an integer", "float": "a number", "bool": "true or false"}.get(str(kind), "a string")
-        raise ConfigError(f"setting {name} ({env}) must be {expected}, got {value!r}") from exc
+        raise ConfigError(f"setting {_named(name)} must be {expected}, got {value!r}") from exc
 
 
 def retention(settings: Settings) -> Retention:

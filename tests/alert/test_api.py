@@ -113,6 +113,10 @@ def test_deliveries_are_filtered_newest_first_and_paginated(server):
     assert [d["route"] for d in listed(route="chat")["deliveries"]] == ["chat"]
     assert [d["event"] for d in listed(anomaly_id=other)["deliveries"]] == ["resolved"]
     assert len(listed(start="-45m")["deliveries"]) == 3
+    nothing = listed(route="no-such-route")
+    assert (nothing["deliveries"], nothing["total"], nothing["next_offset"]) == ([], 0, None)
+    past_the_end = listed(offset=100)
+    assert (past_the_end["deliveries"], past_the_end["total"]) == ([], None)  # unknown from an empty page
     assert len(listed(start="-30d")["deliveries"]) == 5
     assert listed(end="-1d", start="-2d")["deliveries"] == []
 

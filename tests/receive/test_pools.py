@@ -7,6 +7,7 @@ import asyncio
 import gc
 import os
 import signal
+import time
 
 import pytest
 
@@ -57,6 +58,14 @@ def test_a_dead_worker_costs_one_retryable_refusal_then_the_pool_is_rebuilt(proc
         return await processes.encode("traces", BODY, "protobuf", "acme")
 
     assert asyncio.run(scenario()).block.rows == 2
+
+
+def test_a_worker_ignores_ctrl_c_which_the_terminal_sends_to_the_whole_process_group(processes):
+    """The server handles SIGINT by draining and closing the pool; a worker must not die of it first."""
+    pid = processes._executor.submit(os.getpid).result(timeout=60)
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.2)
+    assert processes._executor.submit(os.getpid).result(timeout=60) == pid
 
 
 def test_a_worker_freezes_what_it_built_at_start_up(processes):

@@ -179,5 +179,5 @@ def test_dedup_window_zero_stores_every_copy_sent_in_separate_requests(server_fa
 def test_a_negative_window_is_a_configuration_error(window):
     from spanhouse.errors import ConfigError
     from spanhouse.settings import Settings
-    with pytest.raises(ConfigError, match="dedup_window_s must be 0 or more"):
+    with pytest.raises(ConfigError, match=r"dedup_window_s \(SPANHOUSE_DEDUP_WINDOW_S\) must be 0 or more"):
         Settings(dedup_window_s=window)

@@ -102,7 +102,8 @@ def routes(reader: Reader, tenant_of: TenantResolver, require_admin: AdminCheck,
             "events": _choices(query, "event", DELIVERY_EVENTS),
             "limit": limit, "offset": offset,
         })
-        total = int(rows[0]["total"]) if rows else None
+        # The total rides on each row; an empty first page is a total of 0, a page past the end unknown.
+        total = int(rows[0]["total"]) if rows else (0 if offset == 0 else None)
         more = total is not None and offset + len(rows) < total
         return JSONResponse({"deliveries": [public(row) for row in rows], "total": total, "limit": limit,
                              "offset": offset, "next_offset": offset + len(rows) if more else None})

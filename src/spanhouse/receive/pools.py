@@ -18,6 +18,7 @@ import concurrent.futures
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections.abc import Mapping
@@ -81,6 +82,9 @@ def _exit_with_parent(parent: int) -> None:
 def _start_worker(layouts: Mapping[Signal, TableLayout], normalisation: Normalisation,
                   content_layout: TableLayout | None) -> None:
     global _worker_normalisation, _worker_content_encoder
+    # Ctrl+C in a terminal signals the whole process group. The server drains and then shuts the
+    # pool down; a worker that took the SIGINT itself would die mid-request with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     _worker_encoders.update({signal: NativeEncoder(layout) for signal, layout in layouts.items()})
     _worker_normalisation = normalisation

@@ -7,6 +7,7 @@ either way, so the rest of spanhouse never asks which one it has.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 from pathlib import Path
@@ -74,7 +75,35 @@ def connect(dsn: str, database: str | None = None, **settings: Any) -> Client:
             dsn=resolve_dsn(dsn), database=database or "", settings=settings or None, **transport
         )
     except Exception as exc:
+        holder = _holder_of(dsn) if is_embedded(dsn) else None
+        if holder is not None:
+            raise StoreError(
+                f"the embedded store {urlparse(resolve_dsn(dsn)).path} is in use by another process ({holder}): "
+                "chDB opens a data directory in one process at a time. Stop that process first (a running "
+                "`spanhouse serve`?), or query the running server with `spanhouse sql` or the query API."
+            ) from exc
         raise map_error(exc, "connect to ClickHouse") from exc
+
+
+def _holder_of(dsn: str) -> str | None:
+    """Who holds an embedded store's lock, or None when no other process does.
+
+    The engine takes an exclusive flock on `status` in the data directory and writes its PID
+    there; its own refusal only says that initialising failed.
+    """
+    status = Path(urlparse(resolve_dsn(dsn)).path) / "status"
+    try:
+        with status.open("rb") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                text = fh.read(4096).decode("utf-8", "replace")
+                pid = re.search(r"^PID: (\d+)", text, re.MULTILINE)
+                return f"PID {pid.group(1)}" if pid else "its PID is not recorded"
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    except OSError:
+        return None
+    return None
 
 
 def map_error(exc: BaseException, doing: str) -> StoreError:
