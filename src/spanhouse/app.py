@@ -306,7 +306,7 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
                                    anomaly_store=anomaly_store, alerter=alerter)
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
-            otlp_http.create_app(ingest, sender, settings.max_request_bytes),
+            otlp_http.create_app(ingest, sender, settings.max_request_bytes, settings.body_timeout_s),
             settings.bind, settings.otlp_http_port, "otlp_http_port",
         ))
         api_port = await stack.enter_async_context(_serve_http(query_api, settings.bind, settings.api_port,

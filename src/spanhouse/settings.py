@@ -66,6 +66,12 @@ class Settings:
         "Past it, exports are refused with the retryable overload answer before they are decoded; a body alone "
         "is always taken. With queue_max_spans, this bounds the memory ingest uses however many clients send.",
     )
+    body_timeout_s: float = _setting(
+        60.0,
+        "Seconds an OTLP/HTTP request body may take to arrive, from its headers to its last byte; a slower one is "
+        "answered 408. Received bytes count against inflight_max_bytes until the export is answered, so without "
+        "a deadline a few stalled uploads could hold the budget and have every export refused.",
+    )
     write_timeout_s: float = _setting(
         30.0, "How long an export waits for its spans to become durable before answering 503 / UNAVAILABLE."
     )
@@ -205,6 +211,8 @@ class Settings:
                 raise ConfigError(f"{_named(name)} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:
             raise ConfigError("flush_interval_ms must be >= 0 and write_timeout_s > 0")
+        if self.body_timeout_s <= 0:
+            raise ConfigError(f"{_named('body_timeout_s')} must be positive, got {self.body_timeout_s}")
         if self.content_max_bytes < 256:
             raise ConfigError(f"{_named('content_max_bytes')} must be at least 256, got {self.content_max_bytes}")
         for line in self.content_redact_patterns.splitlines():

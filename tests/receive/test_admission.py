@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -177,3 +178,21 @@ def test_when_the_message_text_queue_is_full_an_export_is_refused_before_its_bod
     assert not lingering.done()
     assert lingering.result(timeout=30).status_code == 200
     pool.shutdown()
+
+
+def test_a_stalled_upload_is_answered_408_at_the_body_timeout_and_gives_its_bytes_back(server_factory):
+    server = server_factory(inflight_max_bytes=1000 * KB, body_timeout_s=1.5)
+    body = padded_request(1, 1100 * KB)
+    with socket.create_connection(("127.0.0.1", server.ports.otlp_http), timeout=30) as stalled:
+        stalled.sendall(b"POST /v1/traces HTTP/1.1\r\nHost: spanhouse\r\nContent-Type: application/x-protobuf\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(body) + body[:1000 * KB])  # then nothing more
+        time.sleep(0.3)
+        assert post(server, padded_request(2, 700 * KB)).status_code == 429  # the stalled bytes are held
+        started = time.monotonic()
+        answer = stalled.makefile("rb").read()  # the server answers, then closes the connection
+    assert time.monotonic() - started < 10
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 408 Request Timeout"
+    assert b"not received within the body timeout" in rest and b"SPANHOUSE_BODY_TIMEOUT_S" in rest
+    assert post(server, padded_request(2, 700 * KB)).status_code == 200  # its bytes were given back
+    assert [timeline(server, hex_id(t)).status_code for t in (1, 2)] == [404, 200]

@@ -1,7 +1,8 @@
 """OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs`, protobuf or JSON, optionally compressed.
 
 Status codes follow the OTLP/HTTP spec: 200 (with `partial_success` when some spans or log
-records were rejected), 400 undecodable body, 413 body too large (checked while reading and again while
+records were rejected), 400 undecodable body, 408 body not received within the body timeout,
+413 body too large (checked while reading and again while
 decompressing, so a gzip or zstd bomb is stopped at the limit), 415 other media types or encodings,
 429 / 503 with `Retry-After` when overloaded or the store is down; 401 / 403 for a missing,
 unknown or read-only API key; 404 / 405 for other paths and methods, 500 for a bug. Error bodies
@@ -11,6 +12,8 @@ Compressed bodies (gzip, deflate, zstd) are read as `content_encoding.py` descri
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -35,7 +38,7 @@ MEDIA_TYPES: dict[str, Encoding] = {"application/x-protobuf": "protobuf", "appli
 _CONTENT_TYPE = {"protobuf": "application/x-protobuf", "json": "application/json"}
 # google.rpc.Code values used in Status bodies.
 _INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL, _UNIMPLEMENTED = 3, 8, 14, 13, 12
-_NOT_FOUND = 5
+_NOT_FOUND, _DEADLINE_EXCEEDED = 5, 4
 _PERMISSION_DENIED, _UNAUTHENTICATED = 7, 16
 STORE_RETRY_AFTER_S = 5
 
@@ -44,6 +47,10 @@ TenantResolver = Callable[[Request], str]
 
 class _BadMedia(Exception):
     pass
+
+
+class BodyTimeout(Exception):
+    """The body did not arrive by its deadline."""
 
 
 def _status(code: int, message: str, encoding: Encoding, http_status: int,
@@ -60,11 +67,14 @@ def encoding_of(request: Request) -> Encoding | None:
     return MEDIA_TYPES.get(media)
 
 
-async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
+async def read_body(request: Request, max_bytes: int, held: HeldBody, deadline: float) -> bytes:
     """The request body, decompressed when so encoded, never holding more than `max_bytes` of it.
 
     What it keeps is counted in `held`; when that is refused (too many bytes in flight), the rest
-    of the body is read and dropped before Overloaded is raised.
+    of the body is read (until `deadline`) and dropped before Overloaded is raised.
+
+    Args:
+        deadline: the event loop's time by which the whole body must have arrived (BodyTimeout past it).
     """
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
@@ -76,38 +86,55 @@ async def read_body(request: Request, max_bytes: int, held: HeldBody) -> bytes:
     received = 0
     parts: list[bytes] = []
     chunks = request.stream()
-    async for chunk in chunks:
-        received += len(chunk)
-        if received > max_bytes:
-            raise BodyTooLarge(f"request body is over the limit of {max_bytes} bytes")
-        part = chunk if compressed is None else compressed.feed(chunk)
-        try:
-            held.add(len(part))
-        except Overloaded:
-            parts.clear()
-            await discard_rest(chunks, received, max_bytes)
-            raise
-        parts.append(part)
+    refused: Overloaded | None = None
+    try:
+        async with asyncio.timeout_at(deadline):
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > max_bytes:
+                    raise BodyTooLarge(f"request body is over the limit of {max_bytes} bytes")
+                part = chunk if compressed is None else compressed.feed(chunk)
+                try:
+                    held.add(len(part))
+                except Overloaded as exc:
+                    refused = exc
+                    break
+                parts.append(part)
+    except TimeoutError:
+        raise BodyTimeout(f"the request body was not received within the body timeout ({received} bytes had "
+                          f"arrived; SPANHOUSE_BODY_TIMEOUT_S)") from None
+    if refused is not None:
+        parts.clear()
+        await discard_rest(chunks, received, max_bytes, deadline)
+        raise refused
     if compressed is not None:
         compressed.finish()
     return b"".join(parts)
 
 
-async def discard_rest(chunks: AsyncIterator[bytes], received: int, max_bytes: int) -> None:
-    """Read and drop the rest of a refused body, so the client reads its answer, not a reset socket."""
-    async for chunk in chunks:
-        received += len(chunk)
-        if received > max_bytes:
-            return  # no longer worth reading: the server closes the connection after its answer
+async def discard_rest(chunks: AsyncIterator[bytes], received: int, max_bytes: int, deadline: float) -> None:
+    """Read and drop the rest of a refused body, so the client reads its answer, not a reset socket.
+
+    Past `max_bytes` or `deadline` it is no longer worth reading: the answer goes out as it is and
+    the server closes the connection after it.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout_at(deadline):
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > max_bytes:
+                    return
 
 
-def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int) -> Starlette:
+def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int,
+               body_timeout_s: float = 60.0) -> Starlette:
     """The OTLP/HTTP ASGI app.
 
     Args:
         ingest: the shared export path.
         tenant_of: which tenant a request's spans belong to; raises AuthError (401 / 403).
         max_request_bytes: limit on the body, compressed and decompressed.
+        body_timeout_s: time from the headers to the body's last byte (408 past it).
     """
 
     async def export(signal: Signal, request: Request) -> Response:
@@ -117,15 +144,16 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             return _status(_INVALID_ARGUMENT,
                            f"Content-Type {media or '(none)'!r} is not supported; use application/x-protobuf "
                            "or application/json", "json", 415)
+        deadline = asyncio.get_running_loop().time() + body_timeout_s
         try:
             tenant = tenant_of(request)
             try:
                 held = ingest.admit(signal)
             except Overloaded:
-                await discard_rest(request.stream(), 0, max_request_bytes)
+                await discard_rest(request.stream(), 0, max_request_bytes, deadline)
                 raise
             with held:
-                body = await read_body(request, max_request_bytes, held)
+                body = await read_body(request, max_request_bytes, held, deadline)
                 outcome = await ingest.export(signal, body, encoding, tenant)
         except ClientDisconnect:
             # The client hung up mid-body: nothing was decoded or stored, and no one reads the answer.
@@ -140,6 +168,9 @@ def create_app(ingest: Ingest, tenant_of: TenantResolver, max_request_bytes: int
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 415)
         except BodyTooLarge as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 413)
+        except BodyTimeout as exc:
+            logger.info("%s export dropped: %s", signal, exc)
+            return _status(_DEADLINE_EXCEEDED, str(exc), encoding, 408, {"Connection": "close"})
         except DecodeError as exc:
             return _status(_INVALID_ARGUMENT, str(exc), encoding, 400)
         except Overloaded as exc:
