@@ -21,7 +21,7 @@ from clickhouse_connect.driver.client import Client
 from spanhouse.detect import sql
 from spanhouse.detect.evidence import with_evidence
 from spanhouse.detect.lifecycle import Finding, utc
-from spanhouse.detect.rules import Budget, Rule, RuleSet, judge
+from spanhouse.detect.rules import BASELINE_METHODS, Budget, Rule, RuleSet, judge
 from spanhouse.store.client import map_error
 
 # rule type -> (query, fixed parameters, hourly: the window is the last complete hour)
@@ -65,6 +65,10 @@ def run_rule(client: Client, rule: Rule, now: datetime) -> list[Finding]:
     for row in _rows(client, name, parameters):
         # a weekday baseline has its own minimum (weekday_min_baseline, checked by the query)
         min_baseline = rule.weekday_min_baseline if row.get("baseline_kind") == "weekday_hour" else rule.min_baseline
+        if rule.method in BASELINE_METHODS:
+            # A scope with no baseline yet (a new agent) has nothing to be compared with, whatever
+            # min_baseline says: its mean of 0 would make any traffic an infinite z.
+            min_baseline = max(min_baseline, 1)
         if row["samples"] < rule.min_samples or row["baseline_points"] < min_baseline:
             continue
         verdict = judge(rule.method, rule.direction, rule.threshold, float(row["observed"]), float(row["mean"]),

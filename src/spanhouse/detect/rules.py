@@ -8,6 +8,7 @@ observed value with its baseline (mean, standard deviation, previous window):
   ratio           observed / mean past `threshold`                   deviation = ratio
   rate_of_change  (observed - previous) / previous past `threshold`  deviation = relative change
 "Past" is above, or below for `direction = "below"` (a traffic drop).
+zscore and ratio never judge a scope with no baseline point (a new agent), whatever min_baseline.
 Rules over the last hour (latency_regression, cost_spike, traffic_drop) take as baseline the same
 hour of every day of the baseline window, or, with `weekday_min_baseline = n` and at least n such
 hours on the same weekday (each with `min_samples` observations), those hours only.
@@ -29,6 +30,7 @@ TYPES = ("error_rate", "latency_regression", "cost_spike", "traffic_drop", "toke
 HOURLY_TYPES = ("latency_regression", "cost_spike", "traffic_drop")
 WEEK_S = 7 * 86_400
 METHODS = ("threshold", "zscore", "ratio", "rate_of_change")
+BASELINE_METHODS = ("zscore", "ratio")  # judged against the baseline's mean: need at least one baseline point
 SEVERITIES = ("info", "warning", "critical")
 
 
