@@ -43,3 +43,15 @@ def calls(store: Client) -> Calls:
 
     return insert
 
+
+@pytest.fixture
+def tool_loop(store: Client) -> Calls:
+    """Insert an agent's thread that calls the `search` tool `count` times from `start`: a runaway loop."""
+
+    def insert(agent: str, thread: str, start: datetime, count: int = 40) -> None:
+        trace = trace_id(f"loop{thread}{start}")
+        rows = [span(start, agent, "AGENT", trace=trace, thread=thread)]
+        rows += [span(start + timedelta(seconds=n), "", "TOOL", trace=trace, tool="search") for n in range(count)]
+        store.insert("otel_traces", rows, column_names=SPAN_COLUMNS)
+
+    return insert

@@ -1,15 +1,17 @@
-"""Detection on a store as a newcomer's is: agents seen for the first time. Each test has a fresh
-database of its own; the hourly rules observe 09:00-10:00 of the bench's incident day."""
+"""Detection on a store as a newcomer's is: agents seen for the first time, and one rule failing
+among rules that work. Each test has a fresh database of its own; the hourly rules observe 09:00-10:00
+of the bench's incident day."""
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from datetime import timedelta
 
 import pytest
 
-from spanhouse.detect.detectors import detect, run_rule
-from spanhouse.detect.rules import load_rules
+from spanhouse.detect.detectors import detect, rule_names, run_rule
+from spanhouse.detect.rules import Budget, RuleSet, load_rules
 from tests.detect.test_bench import at, rule_named
 
 NOW = at(10, 5)
@@ -45,3 +47,19 @@ def test_a_scope_without_baseline_is_not_judged_against_one_even_when_no_baselin
     # its mean of 0 would make the newcomer's first spend an infinite z
     assert run_rule(store, rule, NOW) == []
 
+
+def test_a_failing_rule_is_logged_and_left_out_while_the_others_find_what_they_find(store, calls, tool_loop,
+                                                                                   caplog):
+    usual_traffic_then_silence(calls)
+    tool_loop("agent-2", "thread-loop", at(10))
+    store.command("DROP TABLE hourly_metrics_rollup")  # what the hourly rules and the budgets read
+    rules = RuleSet((rule_named("traffic_drop"), rule_named("runaway_loop")), (Budget("all", "daily", 10.0),))
+    with caplog.at_level(logging.ERROR, logger="spanhouse.detect.detectors"):
+        findings, evaluated = detect(store, rules, NOW)
+    assert [(f.rule, f.thread_id) for f in findings] == [("runaway_loop", "thread-loop")]
+    assert evaluated == {"runaway_loop": True}
+    assert [name for name in rule_names(rules) if name not in evaluated] == ["traffic_drop", "budget:all"]
+    assert [(r.levelname, r.getMessage().split(" failed at ")[0]) for r in caplog.records] == [
+        ("ERROR", "detection rule traffic_drop"), ("ERROR", "detection rule budget:all")]
+    assert all("hourly_metrics_rollup" in r.getMessage() and "UNKNOWN_TABLE" in r.getMessage()
+               for r in caplog.records)
