@@ -48,12 +48,53 @@ def test_a_rules_file_overrides_by_name_adds_disables_and_holds_budgets(tmp_path
      "rule error_rate: weekday_min_baseline is a count of hours, for the rules of type latency_regression"),
     ('[[rules]]\nname = "latency_regression"\nbaseline = "14d"\nweekday_min_baseline = 3\n',
      "rule latency_regression: weekday_min_baseline = 3 needs a baseline of at least 21d"),
+    # every key of its type, so that a rule does not load only to fail at each run
+    ('[[rules]]\nname = "error_rate"\nthreshold = "high"\n', "rule error_rate: threshold must be a number, got 'high'"),
+    ('[[rules]]\nname = "error_rate"\nthreshold = true\n', "rule error_rate: threshold must be a number, got True"),
+    ('[[rules]]\nname = "error_rate"\nthreshold = nan\n', "rule error_rate: threshold must be a number, got nan"),
+    ('[[rules]]\nname = "error_rate"\nsignificance = "3"\n', "rule error_rate: significance must be a number"),
+    ('[[rules]]\nname = "error_rate"\ncritical_threshold = inf\n',
+     "rule error_rate: critical_threshold must be a number, got inf"),
+    ('[[rules]]\nname = "error_rate"\nmin_samples = 20.5\n',
+     "rule error_rate: min_samples must be a whole number from 0 to 4294967295, got 20.5"),
+    ('[[rules]]\nname = "error_rate"\nmin_baseline = -1\n', "rule error_rate: min_baseline must be a whole number"),
+    ('[[rules]]\nname = "error_rate"\nmin_samples = false\n', "rule error_rate: min_samples must be a whole number"),
+    ('[[rules]]\nname = "error_rate"\nenabled = "no"\n', "rule error_rate: enabled must be true or false, got 'no'"),
+    ('[[rules]]\nname = "error_rate"\nauto_resolve = 1\n', "rule error_rate: auto_resolve must be true or false"),
+    ('[[rules]]\nname = "error_rate"\nmetric = 5\n', "rule error_rate: metric must be a string, got 5"),
+    ('[[rules]]\nname = "error_rate"\nwindow = 300\n',
+     "rule error_rate: window must be a duration such as 5m, 1h or 7d, got 300"),
+    ('[[rules]]\nname = "error_rate"\nbaseline = "50000d"\n', "rule error_rate: baseline must be at most 49710d"),
+    ('[[rules]]\nname = "x"\ntype = "error_rate"\nthreshold = 0.2\n', "rule x: missing keys metric, method"),
+    ('[[rules]]\nname = 7\n', "a rule's name must be a string, got 7"),
+    ('[rules]\nname = "error_rate"\n', "rules must be \\[\\[rules\\]\\] tables"),
+    ('[[rule]]\nname = "error_rate"\n', "unknown keys rule"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = "500"\n',
+     "budget b: limit_usd must be a number, got '500'"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = true\n', "budget b: limit_usd must be a number"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = 5\nwarn_ratio = "80%"\n',
+     "budget b: warn_ratio must be a number"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = 5\nagent = 1\n', "budget b: agent must be a string"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = 5\nauto_resolve = "yes"\n',
+     "budget b: auto_resolve must be true or false"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\nlimit = 5\n', "budget b: unknown keys limit"),
+    ('[[budgets]]\nname = "b"\nperiod = "daily"\n', "budget b: missing keys limit_usd"),
 ])
 def test_a_bad_rule_is_refused_naming_it(tmp_path, text, message):
     path = tmp_path / "rules.toml"
     path.write_text(text)
     with pytest.raises(ConfigError, match=message):
         load_rules(path)
+
+
+def test_a_whole_number_stands_for_a_number(tmp_path):
+    path = tmp_path / "rules.toml"
+    path.write_text('[[rules]]\nname = "error_rate"\nthreshold = 1\n'
+                    '[[budgets]]\nname = "b"\nperiod = "daily"\nlimit_usd = 5\n')
+    rules = load_rules(path)
+    assert [(rule.threshold, type(rule.threshold)) for rule in rules.rules if rule.name == "error_rate"] == [
+        (1.0, float)]
+    assert [(budget.limit_usd, type(budget.limit_usd)) for budget in rules.budgets] == [(5.0, float)]
 
 
 @pytest.mark.parametrize(("method", "direction", "threshold", "observed", "expected"), [

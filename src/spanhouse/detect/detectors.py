@@ -6,14 +6,17 @@ baseline_points, evidence_threads, evidence_traces (hourly_metric.sql adds basel
 methods (rules.judge) apply to every rule alike. Findings of the rules over the rollups get their
 evidence from the raw spans afterwards (evidence.py), once per rule run and only when they exist.
 Detection is a pure function of the stored data and `now`: a backfill or a test passes the time
-it wants.
+it wants. One rule's failure (its query refused, say) is logged naming the rule and does not stop
+the others; the failed rule is left out of what ran, so its open anomalies stay as they are.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
@@ -21,8 +24,11 @@ from clickhouse_connect.driver.client import Client
 from spanhouse.detect import sql
 from spanhouse.detect.evidence import with_evidence
 from spanhouse.detect.lifecycle import Finding, utc
-from spanhouse.detect.rules import Budget, Rule, RuleSet, judge
+from spanhouse.detect.rules import BASELINE_METHODS, Budget, Rule, RuleSet, judge
+from spanhouse.errors import StoreError
 from spanhouse.store.client import map_error
+
+logger = logging.getLogger(__name__)
 
 # rule type -> (query, fixed parameters, hourly: the window is the last complete hour)
 QUERIES: dict[str, tuple[str, dict[str, Any], bool]] = {
@@ -65,6 +71,10 @@ def run_rule(client: Client, rule: Rule, now: datetime) -> list[Finding]:
     for row in _rows(client, name, parameters):
         # a weekday baseline has its own minimum (weekday_min_baseline, checked by the query)
         min_baseline = rule.weekday_min_baseline if row.get("baseline_kind") == "weekday_hour" else rule.min_baseline
+        if rule.method in BASELINE_METHODS:
+            # A scope with no baseline yet (a new agent) has nothing to be compared with, whatever
+            # min_baseline says: its mean of 0 would make any traffic an infinite z.
+            min_baseline = max(min_baseline, 1)
         if row["samples"] < rule.min_samples or row["baseline_points"] < min_baseline:
             continue
         verdict = judge(rule.method, rule.direction, rule.threshold, float(row["observed"]), float(row["mean"]),
@@ -139,13 +149,48 @@ def run_budgets(client: Client, budgets: Sequence[Budget], now: datetime) -> lis
 
 
 def detect(client: Client, rules: RuleSet, now: datetime) -> tuple[list[Finding], dict[str, bool]]:
-    """Run every enabled rule and budget at `now`: the findings, and each rule that ran -> its auto_resolve."""
+    """Run every enabled rule and budget at `now`: the findings, and each rule that ran -> its auto_resolve.
+
+    A rule that fails is logged, naming it and the error, and left out of the answer while the
+    others still run: a failed query says nothing about whether its condition cleared, so
+    AnomalyStore.record must not resolve that rule's anomalies (it resolves only those of rules
+    that ran). `rule_names(rules)` less the answer's keys is what failed.
+    """
     findings: list[Finding] = []
     evaluated: dict[str, bool] = {}
     for rule in rules.enabled:
-        findings += run_rule(client, rule, now)
-        evaluated[rule.name] = rule.auto_resolve
-    findings += run_budgets(client, rules.budgets, now)
-    for budget in rules.budgets:
-        evaluated[f"{BUDGET_RULE}:{budget.name}"] = budget.auto_resolve
+        found = _guarded((rule.name,), now, partial(run_rule, client, rule, now))
+        if found is not None:
+            findings += found
+            evaluated[rule.name] = rule.auto_resolve
+    if rules.budgets:
+        # one query answers every budget: when it fails, they all did
+        found = _guarded(_budget_names(rules.budgets), now, partial(run_budgets, client, rules.budgets, now))
+        if found is not None:
+            findings += found
+            for budget in rules.budgets:
+                evaluated[f"{BUDGET_RULE}:{budget.name}"] = budget.auto_resolve
     return findings, evaluated
+
+
+def rule_names(rules: RuleSet) -> list[str]:
+    """The name of every rule `detect` runs, as its answer and the anomalies name them."""
+    return [rule.name for rule in rules.enabled] + _budget_names(rules.budgets)
+
+
+def _budget_names(budgets: Sequence[Budget]) -> list[str]:
+    return [f"{BUDGET_RULE}:{budget.name}" for budget in budgets]
+
+
+def _guarded(names: Sequence[str], now: datetime, run: Callable[[], list[Finding]]) -> list[Finding] | None:
+    """What `run` found, or None when it failed (logged): one rule's failure must not stop the others."""
+    try:
+        return run()
+    except StoreError as exc:
+        # ClickHouse's code and message say what went wrong; a traceback would only repeat each run
+        logger.error("detection rule %s failed at %s, its anomalies left as they are: %s", ", ".join(names),
+                     utc(now).isoformat(), exc)
+    except Exception:  # a loop boundary: a bug in one rule is still one rule's failure
+        logger.exception("detection rule %s failed at %s, its anomalies left as they are", ", ".join(names),
+                         utc(now).isoformat())
+    return None

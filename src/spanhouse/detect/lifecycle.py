@@ -6,7 +6,8 @@ Contract:
     evidence, a higher severity) instead of opening another: one ongoing condition, one anomaly.
   * When a rule runs and no longer finds the condition, its anomaly's condition_active becomes
     false and, if the rule auto-resolves, an OPEN or ACKNOWLEDGED anomaly becomes RESOLVED (actor
-    "detector"). The next occurrence opens a new anomaly.
+    "detector"). The next occurrence opens a new anomaly. A rule whose query failed did not run:
+    its anomalies stay as they are until it runs again.
   * People move OPEN -> ACKNOWLEDGED -> RESOLVED, or OPEN / ACKNOWLEDGED -> FALSE_POSITIVE. An
     anomaly resolved or marked false positive by a person while its condition lasts keeps
     absorbing the findings (it does not reopen every minute); its status stays theirs.
@@ -109,6 +110,7 @@ class RunResult:
     opened: int = 0
     updated: int = 0
     cleared: int = 0
+    failed: tuple[str, ...] = ()  # rules that failed at this run (the scheduler fills it in)
 
 
 def utc(value: datetime) -> datetime:
@@ -152,7 +154,8 @@ class AnomalyStore:
         Args:
             findings: what the rules found at this run.
             evaluated: every rule that ran (whether it found anything) -> whether it auto-resolves.
-                Anomalies of rules that did not run are left alone.
+                Anomalies of rules that did not run, or whose query failed, are left alone: a failure
+                says nothing about whether their condition cleared.
             now: the run's time (the detector's clock: a backfill passes past times).
         """
         now = utc(now)

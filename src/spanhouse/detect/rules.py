@@ -8,18 +8,23 @@ observed value with its baseline (mean, standard deviation, previous window):
   ratio           observed / mean past `threshold`                   deviation = ratio
   rate_of_change  (observed - previous) / previous past `threshold`  deviation = relative change
 "Past" is above, or below for `direction = "below"` (a traffic drop).
+zscore and ratio never judge a scope with no baseline point (a new agent), whatever min_baseline.
 Rules over the last hour (latency_regression, cost_spike, traffic_drop) take as baseline the same
 hour of every day of the baseline window, or, with `weekday_min_baseline = n` and at least n such
 hours on the same weekday (each with `min_samples` observations), those hours only.
+Every key is checked for its type when the rules load: a rule that would only fail at its first
+run (`threshold = "high"`) is refused at start-up, naming it and the key.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from spanhouse.errors import ConfigError
 from spanhouse.query.params import NS_PER_S, ParamError, duration_ns
@@ -29,7 +34,9 @@ TYPES = ("error_rate", "latency_regression", "cost_spike", "traffic_drop", "toke
 HOURLY_TYPES = ("latency_regression", "cost_spike", "traffic_drop")
 WEEK_S = 7 * 86_400
 METHODS = ("threshold", "zscore", "ratio", "rate_of_change")
+BASELINE_METHODS = ("zscore", "ratio")  # judged against the baseline's mean: need at least one baseline point
 SEVERITIES = ("info", "warning", "critical")
+UINT32_MAX = 2**32 - 1  # counts and seconds reach the detector queries as UInt32 parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +134,26 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
             raise ConfigError(f"cannot read rules file {path}: {exc}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"rules file {path} is not valid TOML: {exc}") from exc
-        for raw in custom.get("rules", []):
+        unknown = sorted(set(custom) - {"rules", "budgets"})
+        if unknown:
+            raise ConfigError(f"rules file {path}: unknown keys {', '.join(unknown)} (it holds [[rules]] and "
+                              f"[[budgets]])")
+        for raw in _tables(custom, "rules", path):
             name = raw.get("name")
             if not name:
                 raise ConfigError(f"rules file {path}: a rule has no name")
+            if not isinstance(name, str):
+                raise ConfigError(f"rules file {path}: a rule's name must be a string, got {name!r}")
             rules[name] = {**rules.get(name, {}), **raw}
-        budgets += custom.get("budgets", [])
+        budgets += _tables(custom, "budgets", path)
     return RuleSet(tuple(_rule(raw) for raw in rules.values()), tuple(_budget(raw) for raw in budgets))
+
+
+def _tables(document: Mapping[str, Any], key: str, path: str | Path) -> list[dict[str, Any]]:
+    tables = document.get(key, [])
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        raise ConfigError(f"rules file {path}: {key} must be [[{key}]] tables")
+    return tables
 
 
 _RULE_KEYS = {f.name for f in fields(Rule)} - {"window_s", "baseline_s"} | {"window", "baseline"}
@@ -144,15 +164,18 @@ def _rule(raw: dict[str, Any]) -> Rule:
     unknown = sorted(set(raw) - _RULE_KEYS)
     if unknown:
         raise ConfigError(f"rule {name}: unknown keys {', '.join(unknown)}")
-    values = {key: value for key, value in raw.items() if key not in ("window", "baseline")}
-    try:
-        if "window" in raw:
-            values["window_s"] = duration_ns(str(raw["window"]), "window") // NS_PER_S
-        if "baseline" in raw:
-            values["baseline_s"] = duration_ns(str(raw["baseline"]), "baseline") // NS_PER_S
-        rule = Rule(**values)
-    except (TypeError, ParamError) as exc:
-        raise ConfigError(f"rule {name}: {exc}") from exc
+    values = _typed(f"rule {name}", Rule, {key: value for key, value in raw.items()
+                                           if key not in ("window", "baseline")})
+    for key in ("window", "baseline"):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, str):
+                raise ConfigError(f"rule {name}: {key} must be a duration such as 5m, 1h or 7d, got {value!r}")
+            try:
+                values[f"{key}_s"] = duration_ns(value, key) // NS_PER_S
+            except ParamError as exc:
+                raise ConfigError(f"rule {name}: {exc}") from exc
+    rule = Rule(**values)
     for label, value, allowed in (("type", rule.type, TYPES), ("method", rule.method, METHODS),
                                   ("severity", rule.severity, SEVERITIES),
                                   ("direction", rule.direction, ("above", "below"))):
@@ -160,6 +183,8 @@ def _rule(raw: dict[str, Any]) -> Rule:
             raise ConfigError(f"rule {name}: {label} must be one of {', '.join(allowed)}, got {value!r}")
     if rule.window_s <= 0 or rule.baseline_s <= rule.window_s:
         raise ConfigError(f"rule {name}: window must be positive and shorter than baseline")
+    if rule.baseline_s > UINT32_MAX:
+        raise ConfigError(f"rule {name}: baseline must be at most {UINT32_MAX // 86_400}d")
     if rule.weekday_min_baseline < 0 or (rule.weekday_min_baseline and rule.type not in HOURLY_TYPES):
         raise ConfigError(f"rule {name}: weekday_min_baseline is a count of hours, for the rules of type "
                           f"{', '.join(HOURLY_TYPES)} only")
@@ -172,12 +197,48 @@ def _rule(raw: dict[str, Any]) -> Rule:
 
 def _budget(raw: dict[str, Any]) -> Budget:
     name = raw.get("name", "?")
-    try:
-        budget = Budget(**raw)
-    except TypeError as exc:
-        raise ConfigError(f"budget {name}: {exc}") from exc
+    unknown = sorted(set(raw) - {f.name for f in fields(Budget)})
+    if unknown:
+        raise ConfigError(f"budget {name}: unknown keys {', '.join(unknown)}")
+    budget = Budget(**_typed(f"budget {name}", Budget, raw))
     if budget.period not in ("daily", "monthly"):
         raise ConfigError(f"budget {name}: period must be daily or monthly, got {budget.period!r}")
     if budget.limit_usd <= 0 or (budget.agent and budget.model):
         raise ConfigError(f"budget {name}: limit_usd must be positive, and a budget is per agent or per model")
     return budget
+
+
+def _typed(what: str, cls: type[Rule] | type[Budget], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """`raw` as keyword arguments of `cls`: each value of its field's type, every required key there.
+
+    A TOML integer may stand for a number (`threshold = 25`); a boolean may not, though Python
+    counts it an int; nor may nan or inf, which TOML allows and no comparison survives.
+    """
+    hints = get_type_hints(cls)
+    values = {key: _value(what, key, value, hints[key]) for key, value in raw.items()}
+    missing = [f.name for f in fields(cls) if f.default is MISSING and f.name not in values]
+    if missing:
+        raise ConfigError(f"{what}: missing keys {', '.join(missing)}")
+    return values
+
+
+def _value(what: str, key: str, value: Any, hint: Any) -> Any:
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        expected = "true or false"
+    elif hint is int:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= UINT32_MAX:
+            return value
+        expected = f"a whole number from 0 to {UINT32_MAX}"
+    elif hint is str:
+        if isinstance(value, str):
+            return value
+        expected = "a string"
+    elif hint in (float, float | None):  # None only as the default: TOML has no null
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        expected = "a number"
+    else:
+        raise TypeError(f"{what}: no check for {key} of type {hint}")
+    raise ConfigError(f"{what}: {key} must be {expected}, got {value!r}")

@@ -3,7 +3,9 @@
 `Scheduler` is a context manager entered in the app's lifespan stack: a thread waits on an event
 between runs (so leaving the context interrupts the wait at once), runs every enabled rule at the
 clock's `now`, folds the findings into the anomalies, and hands what changed to `on_changes`
-(the alerter). A failed run is logged and the next one tried; it never stops the server.
+(the alerter). A rule that fails is logged and skipped, the others' findings recorded and handed
+on; a failed run is logged and the next one tried; neither stops the server. A backfill
+(`run_once`) records the same, then raises naming the rules that failed.
 The clock is injected: tests and backfills decide what `now` is.
 """
 
@@ -17,9 +19,10 @@ from types import TracebackType
 
 from clickhouse_connect.driver.client import Client
 
-from spanhouse.detect.detectors import detect
-from spanhouse.detect.lifecycle import AnomalyStore, Change, RunResult
+from spanhouse.detect.detectors import detect, rule_names
+from spanhouse.detect.lifecycle import AnomalyStore, Change, RunResult, utc
 from spanhouse.detect.rules import RuleSet
+from spanhouse.errors import SpanhouseError
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +34,38 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def run_once(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
-    """One detection pass at `now`: every enabled rule and budget, folded into the anomalies."""
+class RulesFailed(SpanhouseError):
+    """Rules failed at a backfill's run (each logged with its error); the others' findings were recorded."""
+
+    def __init__(self, now: datetime, failed: Sequence[str]) -> None:
+        super().__init__(f"detection at {utc(now).isoformat()}: rule{'s' if len(failed) > 1 else ''} "
+                         f"{', '.join(failed)} failed (the log says why); the other rules ran and what they "
+                         f"found was recorded")
+        self.failed = tuple(failed)
+
+
+def run_and_record(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
+    """One detection pass at `now`: every enabled rule and budget, folded into the anomalies.
+
+    A rule that fails does not stop the others; the result's `failed` names it (detect logged why)
+    and its anomalies are left as they were.
+    """
     findings, evaluated = detect(client, rules, now)
-    return anomalies.record(findings, evaluated, now)
+    result = anomalies.record(findings, evaluated, now)
+    result.failed = tuple(name for name in rule_names(rules) if name not in evaluated)
+    return result
+
+
+def run_once(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
+    """`run_and_record`, for a backfill, which must not report success when a rule failed.
+
+    Raises:
+        RulesFailed: after recording what the other rules found, naming the rules that failed.
+    """
+    result = run_and_record(client, anomalies, rules, now)
+    if result.failed:
+        raise RulesFailed(now, result.failed)
+    return result
 
 
 def backfill_times(since: datetime, until: datetime, step: timedelta) -> Iterator[datetime]:
@@ -69,7 +100,7 @@ class Scheduler:
         self.runs = 0
 
     def run_once(self) -> RunResult:
-        result = run_once(self._client, self._anomalies, self._rules, self._clock())
+        result = run_and_record(self._client, self._anomalies, self._rules, self._clock())
         self.runs += 1
         if result.changes and self._on_changes is not None:
             self._on_changes(result.changes)

@@ -7,6 +7,9 @@
 -- weekday and hour as the observed one, each with at least {min_samples:UInt32} spans, those
 -- hours alone are the baseline (so a weekend that always differs from the week does not look
 -- like an anomaly); otherwise every day's same hour is. `baseline_kind` says which was used.
+-- An agent with no baseline hour yet (a new store, a new agent) answers baseline_points 0 with
+-- mean, std and (for calls) samples 0: avg and stddev of no rows would be NaN, which toUInt64
+-- refuses (ClickHouse computes both branches of if()), and the rule would not be judged anyway.
 WITH
     toStartOfHour(toDateTime({now:DateTime64(3, 'UTC')}, 'UTC')) AS t_end,
     t_end - INTERVAL 1 HOUR AS t_start,
@@ -18,8 +21,8 @@ SELECT
     countIf(is_weekday) AS weekday_points,
     {weekday_min:UInt32} > 0 AND weekday_points >= {weekday_min:UInt32} AS by_weekday,
     if(by_weekday, 'weekday_hour', 'hour_of_day') AS baseline_kind,
-    if(by_weekday, avgIf(value, is_weekday), avgIf(value, is_base)) AS mean,
-    if(by_weekday, stddevPopIf(value, is_weekday), stddevPopIf(value, is_base)) AS std,
+    if(by_weekday, avgOrDefaultIf(value, is_weekday), avgOrDefaultIf(value, is_base)) AS mean,
+    if(by_weekday, stddevPopOrDefaultIf(value, is_weekday), stddevPopOrDefaultIf(value, is_base)) AS std,
     toUInt64(if({metric:String} = 'calls', mean, sumIf(spans, hour = t_start))) AS samples,
     sumIf(value, hour = t_previous) AS previous,
     if(by_weekday, weekday_points, countIf(is_base)) AS baseline_points,
