@@ -163,7 +163,7 @@ def _detect(settings: Settings, since: str, until: str, step: str) -> int:
     from spanhouse.app import open_store
     from spanhouse.detect.lifecycle import AnomalyStore
     from spanhouse.detect.rules import load_rules
-    from spanhouse.detect.scheduler import backfill_times, run_once
+    from spanhouse.detect.scheduler import backfill_times, run_and_record
     from spanhouse.query.params import NS_PER_S, ParamError, duration_ns, time_ns
 
     now_ns = time.time_ns()
@@ -181,16 +181,26 @@ def _detect(settings: Settings, since: str, until: str, step: str) -> int:
     client = open_store(settings)
     try:
         anomalies = AnomalyStore(client)
-        runs = opened = resolved = 0
+        runs = opened = resolved = failed_runs = 0
+        failed: dict[str, None] = {}  # rule names, in the order they first failed
         for now in backfill_times(start, end, interval):
-            result = run_once(client, anomalies, rules, now)
+            # A failing rule is logged and skipped at that step; the backfill goes on, so the other
+            # rules' history is complete, and only the exit status reports it.
+            result = run_and_record(client, anomalies, rules, now)
             runs += 1
             opened += result.opened
             resolved += sum(1 for change in result.changes if change.event == "resolved")
+            failed_runs += bool(result.failed)
+            failed.update(dict.fromkeys(result.failed))
     finally:
         client.close()
     print(f"{runs} detection runs from {start.isoformat()} to {end.isoformat()}: {opened} anomalies opened, "
           f"{resolved} resolved")
+    if failed:
+        print(f"spanhouse: rule{'s' if len(failed) > 1 else ''} {', '.join(failed)} failed in {failed_runs} of "
+              f"{runs} runs (the log says why); the other rules ran and what they found was recorded",
+              file=sys.stderr)
+        return 1
     return 0
 
 

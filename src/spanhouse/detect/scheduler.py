@@ -5,7 +5,7 @@ between runs (so leaving the context interrupts the wait at once), runs every en
 clock's `now`, folds the findings into the anomalies, and hands what changed to `on_changes`
 (the alerter). A rule that fails is logged and skipped, the others' findings recorded and handed
 on; a failed run is logged and the next one tried; neither stops the server. A backfill
-(`run_once`) records the same, then raises naming the rules that failed.
+(`spanhouse detect`) runs `run_and_record` at each step the same way and reports failed rules at the end.
 The clock is injected: tests and backfills decide what `now` is.
 """
 
@@ -20,9 +20,8 @@ from types import TracebackType
 from clickhouse_connect.driver.client import Client
 
 from spanhouse.detect.detectors import detect, rule_names
-from spanhouse.detect.lifecycle import AnomalyStore, Change, RunResult, utc
+from spanhouse.detect.lifecycle import AnomalyStore, Change, RunResult
 from spanhouse.detect.rules import RuleSet
-from spanhouse.errors import SpanhouseError
 
 logger = logging.getLogger(__name__)
 
@@ -34,16 +33,6 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class RulesFailed(SpanhouseError):
-    """Rules failed at a backfill's run (each logged with its error); the others' findings were recorded."""
-
-    def __init__(self, now: datetime, failed: Sequence[str]) -> None:
-        super().__init__(f"detection at {utc(now).isoformat()}: rule{'s' if len(failed) > 1 else ''} "
-                         f"{', '.join(failed)} failed (the log says why); the other rules ran and what they "
-                         f"found was recorded")
-        self.failed = tuple(failed)
-
-
 def run_and_record(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
     """One detection pass at `now`: every enabled rule and budget, folded into the anomalies.
 
@@ -53,18 +42,6 @@ def run_and_record(client: Client, anomalies: AnomalyStore, rules: RuleSet, now:
     findings, evaluated = detect(client, rules, now)
     result = anomalies.record(findings, evaluated, now)
     result.failed = tuple(name for name in rule_names(rules) if name not in evaluated)
-    return result
-
-
-def run_once(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
-    """`run_and_record`, for a backfill, which must not report success when a rule failed.
-
-    Raises:
-        RulesFailed: after recording what the other rules found, naming the rules that failed.
-    """
-    result = run_and_record(client, anomalies, rules, now)
-    if result.failed:
-        raise RulesFailed(now, result.failed)
     return result
 
 
