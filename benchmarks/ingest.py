@@ -52,6 +52,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationSc
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
+from benchmarks import filesystem
 from spanhouse.app import normalisation
 from spanhouse.decode.traces import decode_spans, parse_protobuf
 from spanhouse.receive.ingest import decode_request
@@ -419,6 +420,7 @@ def main() -> None:
     wire = sum(map(len, load.bodies)) / sum(load.counts)
     print(f"load: {len(load.bodies)} requests of {load.counts[0]} AI spans, {wire:.0f} B/span on the wire, "
           f"sent in a cycle with fresh trace ids ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
+    print(f"stores in {tempfile.gettempdir()}, on {filesystem.describe(Path(tempfile.gettempdir()))}")
     if args.flush_interval_ms:
         compare_flush_intervals(args, load)
         return

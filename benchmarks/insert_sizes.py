@@ -19,9 +19,11 @@ import random
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from clickhouse_connect.driver.client import Client
 
+from benchmarks import filesystem
 from benchmarks.ingest import SPANS_PER_TRACE, ai_request
 from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE, normalisation, open_store
 from spanhouse.receive.ingest import decode_request
@@ -97,6 +99,7 @@ def main() -> None:
         client = open_store(settings)
         blocks = encoded_blocks(client, settings, 64)
         client.command(f"CREATE TABLE {NULL_TABLE} AS {TRACES_TABLE} ENGINE = Null")
+        print(f"store in {tmp}, on {filesystem.describe(Path(tmp))}")
         print(f"{len(blocks)} distinct Native blocks of {ROWS_PER_BLOCK} AI spans "
               f"({sum(map(len, blocks)) / len(blocks) / ROWS_PER_BLOCK:.0f} B/span), inserted with raw_insert as "
               f"the writer does; CPU is this process's, background merges included")
