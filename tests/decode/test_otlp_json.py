@@ -145,3 +145,8 @@ def test_named_severities_are_accepted():
         {"severityNumber": "SEVERITY_NUMBER_WARN"}, {"severity_number": 30}]}]}]})
     request, _ = parse_logs(payload)
     assert [r.severity_number for r in request.resource_logs[0].scope_logs[0].log_records] == [13, 30]
+
+
+def test_a_long_span_name_is_quoted_cut_short():
+    _, problems = parse_traces(body(json_span(name="n" * 90_000, spanId="zz")))
+    assert problems == ["span '" + "n" * 100 + "…: spanId 'zz' is not a hex string"]

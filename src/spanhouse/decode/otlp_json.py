@@ -28,6 +28,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.logs.v1.logs_pb2 import SeverityNumber
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from spanhouse.decode.traces import quote
 from spanhouse.errors import DecodeError
 
 _SPAN_ID_FIELDS = ("traceId", "spanId", "parentSpanId")
@@ -218,12 +219,12 @@ def _hex_ids_to_base64(span: Any) -> str | None:
     for field in _SPAN_ID_FIELDS:
         problem = _convert(span, field)
         if problem:
-            return f"span {span.get('name', '')!r}: {problem}"
+            return f"span {quote(span.get('name', ''))}: {problem}"
     for link in span.get("links") or []:
         for field in _LINK_ID_FIELDS:
             problem = _convert(link, field) if isinstance(link, dict) else None
             if problem:
-                return f"span {span.get('name', '')!r}: link {problem}"
+                return f"span {quote(span.get('name', ''))}: link {problem}"
     return None
 
 
@@ -240,6 +241,6 @@ def _convert(obj: dict[str, Any], field: str) -> str | None:
     try:
         raw = bytes.fromhex(value)
     except ValueError:
-        return f"{field} {value[:64]!r} is not a hex string"
+        return f"{field} {quote(value)} is not a hex string"
     obj[key] = base64.b64encode(raw).decode("ascii")
     return None
