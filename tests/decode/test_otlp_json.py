@@ -8,7 +8,7 @@ import pytest
 from spanhouse.decode.otlp_json import parse_logs, parse_traces
 from spanhouse.decode.traces import decode_spans
 from spanhouse.errors import DecodeError
-from tests.factories import BASE_NS
+from tests.factories import BASE_NS, hex_id
 
 
 def body(*spans, resource=None):
@@ -150,3 +150,35 @@ def test_named_severities_are_accepted():
 def test_a_long_span_name_is_quoted_cut_short():
     _, problems = parse_traces(body(json_span(name="n" * 90_000, spanId="zz")))
     assert problems == ["span '" + "n" * 100 + "…: spanId 'zz' is not a hex string"]
+
+
+def test_a_hex_id_with_whitespace_is_not_hex_and_only_its_span_is_taken_out():
+    """bytes.fromhex skips whitespace: '0123456789abcdef 0123456789abcdef' would decode as a 16-byte id."""
+    spaced = json_span(name="spaced", traceId="0123456789abcdef 0123456789abcdef")
+    newline = json_span(name="newline", spanId="eee19b7e\nc3c1b174")
+    request, problems = parse_traces(body(spaced, newline, json_span(name="ok")))
+    assert problems == ["span 'spaced': traceId '0123456789abcdef 0123456789abcdef' is not a hex string",
+                        "span 'newline': spanId 'eee19b7e\\nc3c1b174' is not a hex string"]
+    assert decode_spans(request, "t").columns["SpanName"] == ["ok"]
+
+
+def test_a_link_id_of_the_wrong_length_rejects_its_span_and_an_empty_one_does_not():
+    short = json_span(name="short link", links=[{"traceId": "ab", "spanId": "0102030405060708"}])
+    odd = json_span(name="odd link", spanId=hex_id(2, 8), links=[{"traceId": "01" * 16, "spanId": "abc"}])
+    why = [{"key": "why", "value": {"stringValue": "x"}}]
+    empty = json_span(name="no context", spanId=hex_id(3, 8), links=[{"traceId": "", "spanId": "", "attributes": why}])
+    request, problems = parse_traces(body(short, odd, empty))
+    batch = decode_spans(request, "t")
+    assert problems == ["span 'odd link': link 0 spanId 'abc' is not a hex string"]
+    assert batch.error_message() == ("1 span(s) rejected: span 'short link': link 0 trace_id must be empty or 16 "
+                                     "bytes, got 1 bytes")
+    assert (batch.columns["SpanName"], batch.columns["Links.TraceId"], batch.columns["Links.Attributes"]) == (
+        ["no context"], [[""]], [[{"why": "x"}]])
+
+
+def test_a_log_record_with_a_spaced_hex_id_is_taken_out():
+    payload = orjson.dumps({"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"traceId": "0123456789abcdef 0123456789abcdef", "eventName": "bad"}, {"eventName": "good"}]}]}]})
+    request, problems = parse_logs(payload)
+    assert problems == ["log record: traceId '0123456789abcdef 0123456789abcdef' is not a hex string"]
+    assert [r.event_name for r in request.resource_logs[0].scope_logs[0].log_records] == ["good"]

@@ -40,6 +40,8 @@ _SEVERITY_NUMBER: EnumDescriptor = SeverityNumber.DESCRIPTOR
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]*")
 _CHECKED_VALUE_KEYS = frozenset(
     ("bytesValue", "bytes_value", "arrayValue", "array_value", "kvlistValue", "kvlist_value"))
+# Whole bytes only, and nothing else: bytes.fromhex would also skip whitespace between them.
+_HEX = re.compile(r"(?:[0-9A-Fa-f]{2})*")
 # Deeper values are refused by json_format's own recursion limit; no need to walk them.
 _MAX_DEPTH = 100
 
@@ -220,11 +222,11 @@ def _hex_ids_to_base64(span: Any) -> str | None:
         problem = _convert(span, field)
         if problem:
             return f"span {quote(span.get('name', ''))}: {problem}"
-    for link in span.get("links") or []:
+    for index, link in enumerate(span.get("links") or []):
         for field in _LINK_ID_FIELDS:
             problem = _convert(link, field) if isinstance(link, dict) else None
             if problem:
-                return f"span {quote(span.get('name', ''))}: link {problem}"
+                return f"span {quote(span.get('name', ''))}: link {index} {problem}"
     return None
 
 
@@ -238,9 +240,7 @@ def _convert(obj: dict[str, Any], field: str) -> str | None:
         return None
     if not isinstance(value, str):
         return f"{field} must be a hex string, got {type(value).__name__}"
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
+    if not _HEX.fullmatch(value):
         return f"{field} {quote(value)} is not a hex string"
-    obj[key] = base64.b64encode(raw).decode("ascii")
+    obj[key] = base64.b64encode(bytes.fromhex(value)).decode("ascii")
     return None

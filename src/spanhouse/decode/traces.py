@@ -4,7 +4,9 @@ Columns are built directly (a list per column, appended span by span) so that no
 object is created: this walk is the hottest code in spanhouse. Spans that break the OTLP
 rules a trace store relies on (ids of the wrong length or all zero, no start time, a start or
 end the store cannot keep) are counted and described instead of stored; the rest of the request
-is unaffected.
+is unaffected. A link's ids may be empty or all zero (the API records links to an invalid
+context when they carry attributes or a trace state), but ids of another length reject the span
+that holds the link, as its own ids would: dropping the link alone would lose it without a word.
 
 The description of what was rejected (`SpanBatch.error_message`) is bounded whatever was sent: a
 name is quoted up to `QUOTE_CHARS` characters (`quote`), at most `_MAX_PROBLEMS` problems are
@@ -149,6 +151,11 @@ def _span_problem(span: Any) -> str | None:
     for event in span.events:
         if event.time_unix_nano > MAX_TIMESTAMP_NS:
             return f"event {quote(event.name)} timestamp is past the year 2262"
+    for index, link in enumerate(span.links):
+        if len(link.trace_id) not in (0, 16):
+            return f"link {index} trace_id must be empty or 16 bytes, got {len(link.trace_id)} bytes"
+        if len(link.span_id) not in (0, 8):
+            return f"link {index} span_id must be empty or 8 bytes, got {len(link.span_id)} bytes"
     return None
 
 
