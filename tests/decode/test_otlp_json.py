@@ -235,6 +235,19 @@ def test_a_long_span_name_is_quoted_cut_short():
     assert problems == ["span '" + "n" * 100 + "…: spanId 'zz' is not a hex string"]
 
 
+def test_a_body_that_is_not_utf8_is_named_so_with_the_byte_offset():
+    """orjson alone says 'str is not valid UTF-8: surrogates not allowed: line 1 column 1 (char 0)'."""
+    payload = b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"name": "caf\xe9"}]}]}]}'
+    with pytest.raises(DecodeError) as raised:
+        parse_traces(payload)
+    offset = payload.index(b"\xe9")
+    assert str(raised.value) == (f"request body is not valid JSON: not UTF-8 at byte offset {offset} "
+                                 "(e9: invalid continuation byte)")
+    with pytest.raises(DecodeError, match=r"^request body is not valid JSON: not UTF-8 at byte offset 0 \(ff: invalid "
+                                          r"start byte\)$"):
+        parse_logs(b"\xff")
+
+
 @pytest.mark.parametrize(("record", "message"), [
     ({"body": "plain"}, f"logRecords[0].body must be {ANY_VALUE}, got the string 'plain'"),
     ({"body": {"kvlistValue": {"values": ["x"]}}},

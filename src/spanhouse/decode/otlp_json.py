@@ -39,10 +39,19 @@ def _document(body: bytes, kind: str) -> dict[str, Any]:
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise DecodeError(f"request body is not valid JSON: {exc}") from exc
+        raise DecodeError(f"request body is not valid JSON: {_json_problem(body, exc)}") from exc
     if not isinstance(document, dict):
         raise DecodeError(f"request body must be a JSON object ({kind})")
     return document
+
+
+def _json_problem(body: bytes, exc: orjson.JSONDecodeError) -> str:
+    """orjson's reason, unless the body is not UTF-8: orjson then blames surrogates at char 0."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return f"not UTF-8 at byte offset {bad.start} ({body[bad.start:bad.end].hex(' ')}: {bad.reason})"
+    return str(exc)
 
 
 def _parse(document: dict[str, Any], message: Message, kind: str) -> None:
