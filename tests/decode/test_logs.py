@@ -91,3 +91,10 @@ def test_a_record_the_columns_cannot_hold_is_reported_and_its_neighbours_kept(re
     batch = decode_logs(logs_request(record, good), "t", RECEIVED_NS)
     assert (batch.count, batch.rejected, batch.columns["EventName"]) == (1, 1, ["good"])
     assert batch.error_message() == f"1 log record(s) rejected: log record 'BAD': {problem}"
+
+
+def test_a_rejected_record_with_a_huge_event_name_is_quoted_cut_short():
+    bad = LogRecord(time_unix_nano=BASE_NS, event_name="e" * 90_000, trace_id=b"\x01")
+    batch = decode_logs(logs_request(bad), "t", RECEIVED_NS)
+    assert batch.error_message() == (
+        f"1 log record(s) rejected: log record '{'e' * 100}…: trace_id must be empty or 16 bytes, got 1 bytes")

@@ -110,3 +110,45 @@ def test_error_message_summarises_many_rejections():
 def test_undecodable_protobuf_is_a_decode_error():
     with pytest.raises(DecodeError, match="not a protobuf ExportTraceServiceRequest"):
         parse_protobuf(b"\xff\xff\xff\xff not protobuf")
+
+
+@pytest.mark.parametrize(("link", "problem"), [
+    (Span.Link(trace_id=b"\xab", span_id=(1).to_bytes(8, "big")),
+     "link 0 trace_id must be empty or 16 bytes, got 1 bytes"),
+    (Span.Link(trace_id=(1).to_bytes(16, "big"), span_id=b"\x01" * 9),
+     "link 0 span_id must be empty or 8 bytes, got 9 bytes"),
+])
+def test_a_link_id_of_the_wrong_length_rejects_its_span_as_its_own_id_would(link, problem):
+    bad = make_span(trace=1, span=1, name="bad", links=[link])
+    batch = decode_spans(export_request(bad, make_span(trace=2, span=2, name="good")), "t")
+    assert (batch.count, batch.columns["SpanName"]) == (1, ["good"])
+    assert batch.error_message() == f"1 span(s) rejected: span 'bad': {problem}"
+
+
+def test_a_link_to_an_invalid_context_is_kept_as_the_api_records_it():
+    """The trace API records a link with empty or all-zero ids when it has attributes or a trace state."""
+    links = [Span.Link(attributes=[kv("why", "batch")]), Span.Link(trace_id=b"\0" * 16, span_id=b"\0" * 8,
+                                                                    trace_state="k=v")]
+    batch = decode_spans(export_request(make_span(links=links)), "t")
+    assert (batch.rejected, batch.columns["Links.TraceId"], batch.columns["Links.SpanId"]) == (
+        0, [["", "0" * 32]], [["", "0" * 16]])
+
+
+def test_rejections_of_spans_with_huge_names_are_described_in_a_bounded_message():
+    """10 spans named with 90 KB each once made a 900 KB partial-success message."""
+    spans = [make_span(trace=0, span=i + 1, name=f"{i}" + "n" * 90_000) for i in range(12)]
+    spans[0].events.append(Span.Event(name="e" * 90_000, time_unix_nano=2**63))
+    spans[0].trace_id = (1).to_bytes(16, "big")
+    batch = decode_spans(export_request(*spans), "t")
+    message = batch.error_message()
+    assert (batch.rejected, len(message) < 3_000) == (12, True)
+    assert message.startswith(f"12 span(s) rejected: span '0{'n' * 99}…: event '{'e' * 100}… timestamp is past the "
+                              f"year 2262; span '1{'n' * 99}…: trace_id must be 16 bytes and not all zero, got 16 "
+                              "bytes; ")
+    assert message.endswith("; and 2 more")
+
+
+def test_a_problem_that_quotes_too_much_is_cut():
+    batch = decode_spans(export_request(), "t")
+    batch.reject("x" * 10_000)
+    assert batch.error_message() == "1 span(s) rejected: " + "x" * 500 + "…"

@@ -25,6 +25,7 @@ from spanhouse.decode.traces import (
     SpanBatch,
     empty_batch,
     parse_message,
+    quote,
 )
 
 LOG_COLUMNS: tuple[str, ...] = (
@@ -105,7 +106,7 @@ def decode_logs(request: ExportLogsServiceRequest, tenant: str, received_ns: int
                 trace_id, span_id = bytes(record.trace_id), bytes(record.span_id)
                 problem = _record_problem(trace_id, span_id, timestamp, observed, record.severity_number)
                 if problem is not None:
-                    batch.reject(f"log record {record.event_name or record.severity_text!r}: {problem}")
+                    batch.reject(f"log record {quote(record.event_name or record.severity_text)}: {problem}")
                     continue
                 count += 1
                 values, types = flatten(record.attributes)

@@ -4,7 +4,13 @@ Columns are built directly (a list per column, appended span by span) so that no
 object is created: this walk is the hottest code in spanhouse. Spans that break the OTLP
 rules a trace store relies on (ids of the wrong length or all zero, no start time, a start or
 end the store cannot keep) are counted and described instead of stored; the rest of the request
-is unaffected.
+is unaffected. A link's ids may be empty or all zero (the API records links to an invalid
+context when they carry attributes or a trace state), but ids of another length reject the span
+that holds the link, as its own ids would: dropping the link alone would lose it without a word.
+
+The description of what was rejected (`SpanBatch.error_message`) is bounded whatever was sent: a
+name is quoted up to `QUOTE_CHARS` characters (`quote`), at most `_MAX_PROBLEMS` problems are
+listed and the rest counted, and each problem is cut at `_MAX_PROBLEM_CHARS`.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ MAX_TIMESTAMP_NS = 2**63 - 1
 MAX_DATETIME_NS = 2**32 * 10**9 - 1
 MAX_DATETIME = "2106-02-07T06:28:15Z"
 _MAX_PROBLEMS = 10
+# A problem quotes one or two names of at most QUOTE_CHARS; this only bounds what else might be quoted.
+_MAX_PROBLEM_CHARS = 500
+QUOTE_CHARS = 100
 MessageT = TypeVar("MessageT", bound=Message)
 
 OTLP_COLUMNS: tuple[str, ...] = (
@@ -90,7 +99,8 @@ class SpanBatch:
     def reject(self, problem: str) -> None:
         self.rejected += 1
         if len(self.problems) < _MAX_PROBLEMS:
-            self.problems.append(problem)
+            self.problems.append(problem if len(problem) <= _MAX_PROBLEM_CHARS
+                                 else problem[:_MAX_PROBLEM_CHARS] + "…")
 
     def error_message(self) -> str:
         if not self.rejected:
@@ -98,6 +108,14 @@ class SpanBatch:
         more = self.rejected - len(self.problems)
         suffix = f"; and {more} more" if more > 0 else ""
         return f"{self.rejected} {self.unit}(s) rejected: " + "; ".join(self.problems) + suffix
+
+
+def quote(value: object) -> str:
+    """`value` as a message quotes it, cut to QUOTE_CHARS characters: a span name may be megabytes."""
+    if isinstance(value, str) and len(value) > QUOTE_CHARS:
+        return repr(value[:QUOTE_CHARS])[:-1] + "…"  # the open quote stays; the ellipsis says it goes on
+    text = repr(value)
+    return text if len(text) <= QUOTE_CHARS + 2 else text[:QUOTE_CHARS + 1] + "…"
 
 
 def empty_batch(names: tuple[str, ...] = OTLP_COLUMNS, unit: str = "span") -> SpanBatch:
@@ -132,7 +150,12 @@ def _span_problem(span: Any) -> str | None:
         return f"end_time_unix_nano {span.end_time_unix_nano} is after {MAX_DATETIME}, the latest time stored"
     for event in span.events:
         if event.time_unix_nano > MAX_TIMESTAMP_NS:
-            return f"event {event.name!r} timestamp is past the year 2262"
+            return f"event {quote(event.name)} timestamp is past the year 2262"
+    for index, link in enumerate(span.links):
+        if len(link.trace_id) not in (0, 16):
+            return f"link {index} trace_id must be empty or 16 bytes, got {len(link.trace_id)} bytes"
+        if len(link.span_id) not in (0, 8):
+            return f"link {index} span_id must be empty or 8 bytes, got {len(link.span_id)} bytes"
     return None
 
 
@@ -163,7 +186,7 @@ def decode_spans(request: ExportTraceServiceRequest, tenant: str, batch: SpanBat
             for span in scope_spans.spans:
                 problem = _span_problem(span)
                 if problem is not None:
-                    batch.reject(f"span {span.name!r}: {problem}")
+                    batch.reject(f"span {quote(span.name)}: {problem}")
                     continue
                 count += 1
                 start = span.start_time_unix_nano

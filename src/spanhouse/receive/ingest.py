@@ -211,13 +211,14 @@ def refuse_unkeepable(batch: SpanBatch, retention_days: int, horizon_days: int, 
             continue
         named = _row_name(batch.unit, batch.columns, index)
         started = datetime.fromtimestamp(starts[index] // 1_000_000_000, UTC)
+        # A log record has no id, so its name is already its time: saying when it starts would repeat it.
+        when = f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}," if batch.unit == "span" else f"{named} is"
         if starts[index] < oldest_ns:
-            batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, before the {retention_days}-day retention "
-                         "window (SPANHOUSE_RETENTION_RAW_DAYS): it would be deleted at once")
+            batch.reject(f"{when} before the {retention_days}-day retention window (SPANHOUSE_RETENTION_RAW_DAYS): "
+                         "it would be deleted at once")
         else:
-            batch.reject(f"{named} starts {started:%Y-%m-%dT%H:%M:%SZ}, within {horizon_days} days (the longest "
-                         f"retention) of {MAX_DATETIME}, past which the store's TTLs cannot count: it would be "
-                         "deleted at once")
+            batch.reject(f"{when} within {horizon_days} days (the longest retention) of {MAX_DATETIME}, past which "
+                         "the store's TTLs cannot count: it would be deleted at once")
     batch.count -= kept.count(False)
     batch.columns = {name: list(compress(values, kept)) for name, values in batch.columns.items()}
 
