@@ -453,3 +453,22 @@ def test_parameters_in_the_url_go_with_a_text_body_or_a_json_one(server):
                      json={"query": "SELECT {tenant:String} AS tenant, {n:UInt8} AS n", "params": {"n": 1}}).json()
     assert doc["rows"] == [["acme", 1]]
 
+
+# --- empty results ---------------------------------------------------------------------------------
+
+def test_an_empty_result_keeps_its_columns_in_every_format(server):
+    query = ("SELECT 1 AS a, {name:String} AS b, CAST((1, 'x'), 'Tuple(x UInt8, y String)') AS named, "
+             "now64(9) AS at WHERE 0")
+    doc = without_timing(sql(server, query, params={"name": "x"}).json())
+    assert doc == {"columns": [{"name": "a", "type": "UInt8"}, {"name": "b", "type": "String"},
+                               {"name": "named", "type": "Tuple(`x` UInt8, `y` String)"},
+                               {"name": "at", "type": "DateTime64(9)"}],
+                   "rows": [], "row_count": 0, "truncated": False, "max_rows": 10_000, "rows_read": 0}
+    assert sql(server, query, params={"name": "x"}, format="csv").text == "a,b,named,at\n"
+    assert sql(server, query, params={"name": "x"}, format="tsv").text == "a\tb\tnamed\tat\n"
+
+
+def test_an_empty_result_of_a_statement_that_is_not_a_select_keeps_its_columns_too(server):
+    doc = sql(server, "SHOW TABLES FROM system LIKE 'nothing%'").json()
+    assert (doc["columns"], doc["rows"]) == ([{"name": "name", "type": "String"}], [])
+

@@ -25,6 +25,10 @@ Invariants, and who enforces them:
   name): the parser refuses one as a SETTINGS name or a FORMAT, and a SETTINGS clause is refused
   whatever its value. clickhouse-connect pastes `%(name)s` values into the text when it sees no
   placeholder, so parameters are handed to it only when the canonical text has one.
+- Empty results keep their columns. chDB sends no Native block for a result without rows, so the
+  driver sees no columns; the header of an empty result is asked for apart: `DESCRIBE (query)`
+  for SELECT and WITH (analysed, not run), the statement again with FORMAT JSONCompact for the
+  others (SHOW reads system tables).
 - Lookups are not starved. chDB runs one call at a time per client handle, so analyst queries get
   their own handle (trace lookups keep theirs) and their own worker thread: a slow analyst query
   costs lookups CPU, never a place in a queue. Analyst queries run one at a time; a request waits
@@ -42,8 +46,10 @@ from typing import Any, TypeAlias
 
 import anyio
 import anyio.to_thread
+import orjson
+from clickhouse_connect.datatypes.registry import get_from_name
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.exceptions import NotSupportedError
+from clickhouse_connect.driver.exceptions import ClickHouseError, NotSupportedError
 
 from spanhouse.errors import ConfigError, Overloaded, QueryRefused, StoreError
 from spanhouse.query import sql
@@ -198,7 +204,7 @@ class AdhocSql:
         columns = [Column(name, column_type.name)
                    for name, column_type in zip(result.column_names, result.column_types, strict=True)]
         return Result(
-            columns=columns,
+            columns=columns if columns else self._header(canonical, bound),
             rows=rows,
             truncated=len(raw) > max_rows,
             max_rows=max_rows,
@@ -206,6 +212,20 @@ class AdhocSql:
             rows_read=_count(summary.get("read_rows")),
             bytes_read=_count(summary.get("read_bytes")),
         )
+
+    def _header(self, canonical: str, bound: dict[str, _AsWritten]) -> list[Column]:
+        """The columns of a result without rows, which comes back without them."""
+        try:
+            if canonical.split(None, 1)[0].upper() in ("SELECT", "WITH"):
+                # Analysed, not run. The text is the checked canonical statement: a query cannot be a parameter.
+                described = self._client.query(f"DESCRIBE ({canonical})", parameters=bound or None).result_rows
+                pairs = [(str(row[0]), str(row[1])) for row in described]
+            else:  # SHOW and the like read system tables: cheap to run again, in a format that keeps its header
+                answer = self._client.raw_query(canonical, parameters=bound or None, fmt="JSONCompact")
+                pairs = [(column["name"], column["type"]) for column in orjson.loads(answer)["meta"]]
+        except Exception as exc:
+            raise clickhouse_error(exc) from exc
+        return [Column(name, _type_name(type_name)) for name, type_name in pairs]
 
     def _canonical(self, query: str) -> str:
         try:
@@ -342,6 +362,14 @@ def _reads_as_written(type_name: str) -> bool:
     if base.strip().lower() in ("nullable", "lowcardinality"):
         return _reads_as_written(inner.rstrip().removesuffix(")"))
     return base.strip().lower() in _READ_AS_WRITTEN
+
+
+def _type_name(name: str) -> str:
+    """A type as clickhouse-connect spells it (Tuple(`x` UInt8)), so that an empty result reads like a full one."""
+    try:
+        return str(get_from_name(name).name)
+    except (ClickHouseError, LookupError, ValueError):  # a type the driver does not know: ClickHouse's spelling
+        return name
 
 
 def clickhouse_error(exc: BaseException) -> StoreError:

@@ -7,7 +7,8 @@ clickhouse-client and ClickHouse's HTTP interface), as a string. `params` values
 numbers, booleans, null or arrays of them, bound by ClickHouse to the query's `{name:Type}`
 placeholders (`adhoc.parameter_text` says how each is written). Answers:
   200  JSON {columns: [{name, type}], rows: [[...]], row_count, truncated, max_rows, elapsed_ms,
-       rows_read, bytes_read}; CSV / TSV with those numbers in X-Spanhouse-* headers
+       rows_read, bytes_read}; CSV / TSV with those numbers in X-Spanhouse-* headers. Columns are
+       there for an empty result too.
   400  bad body; a parameter without a value (`missing_parameter`, `error.parameters` names them)
        or with a bad name or value (`invalid_parameter`, `error.parameter`); a statement spanhouse
        does not run; or ClickHouse refused or failed the query (`error.clickhouse` = {code, name},
