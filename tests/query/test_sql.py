@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shlex
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from clickhouse_connect.driver.exceptions import OperationalError
 from spanhouse.errors import ConfigError
 from spanhouse.query import api
 from spanhouse.query.adhoc import AdhocSql, Limits
+from spanhouse.sql_client import parse_params
 from spanhouse.store.client import connect
 from tests.factories import BASE_NS, export_request, make_span
 
@@ -472,3 +476,36 @@ def test_an_empty_result_of_a_statement_that_is_not_a_select_keeps_its_columns_t
     doc = sql(server, "SHOW TABLES FROM system LIKE 'nothing%'").json()
     assert (doc["columns"], doc["rows"]) == ([{"name": "name", "type": "String"}], [])
 
+
+# --- the README's examples -------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_examples() -> list[tuple[str, dict[str, str]]]:
+    """(query, parameters) of the README's examples with parameters: each `spanhouse sql "QUERY" --param ...`
+    command, each curl body with "params", and each ```sql block whose `-- spanhouse sql --param ... - < file.sql`
+    comment says how to run it."""
+    text = README.read_text()
+    examples = []
+    for query, options in re.findall(r'^spanhouse sql "([^"]*)"((?:.*\\\n)*.*)$', text, flags=re.MULTILINE):
+        words = shlex.split(options.replace("\\\n", " "))
+        if "--param" in words:
+            examples.append((query, parse_params(words[i + 1] for i, word in enumerate(words) if word == "--param")))
+    for body in re.findall(r"^curl .*\\\n\s+-d '(\{.*?\})'$", text, flags=re.MULTILINE | re.DOTALL):
+        fields = json.loads(body)
+        if "params" in fields:
+            examples.append((fields["query"], fields["params"]))
+    for block in re.findall(r"^```sql\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL):
+        if comment := re.search(r"^-- (spanhouse sql --param .*)$", block, flags=re.MULTILINE):
+            words = shlex.split(comment.group(1))
+            examples.append((block, parse_params(words[i + 1] for i, word in enumerate(words) if word == "--param")))
+    return examples
+
+
+def test_the_readmes_parameterised_queries_run_with_the_parameters_it_shows(server):
+    examples = readme_examples()
+    answers = [(response.status_code, response.json().get("error"), bool(response.json().get("columns")))
+               for response in (sql(server, query, params=params) for query, params in examples)]
+    assert answers == [(200, None, True)] * len(examples)
+    assert len(examples) >= 3
