@@ -145,6 +145,30 @@ def test_sql_errors_exit_1_with_clickhouses_message_on_stderr(serving, query, st
     assert (result.returncode, result.stdout, result.stderr.startswith(stderr)) == (1, "", True), result.stderr
 
 
+@pytest.mark.slow
+def test_sql_params_fill_the_placeholders_and_an_empty_result_keeps_its_header(serving):
+    query = ("SELECT SpanName AS name, {models:Array(String)} AS models FROM otel_traces "
+             "WHERE SpanName = {name:String} ORDER BY Timestamp")
+    found = sql(serving, query, "--param", "name=invoke_agent planner", "--param", "models=['o3','it\\'s']")
+    assert (found.returncode, found.stdout) == (0, (
+        " name                 | models\n"
+        "----------------------+---------------\n"
+        ' invoke_agent planner | ["o3","it\'s"]\n'))
+    empty = sql(serving, query, "--param", "name=nothing", "--param", "models=[]")
+    assert (empty.returncode, empty.stdout, empty.stderr.startswith("0 rows in ")) == (
+        0, " name | models\n------+--------\n", True)
+
+
+@pytest.mark.slow
+def test_sql_names_a_missing_parameter_and_refuses_a_malformed_one(serving):
+    missing = sql(serving, "SELECT {tenant:String}")
+    assert (missing.returncode, missing.stderr) == (1, (
+        "spanhouse: no value for the query's {tenant:String}: send it in \"params\" (spanhouse sql --param "
+        "tenant=VALUE) (HTTP 400 missing_parameter)\n"))
+    malformed = sql(serving, "SELECT {tenant:String}", "--param", "tenant")
+    assert (malformed.returncode, malformed.stderr) == (2, "spanhouse: --param takes NAME=VALUE, got 'tenant'\n")
+
+
 def test_sql_without_a_server_says_so_and_exits_3():
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))

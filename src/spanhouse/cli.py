@@ -52,10 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         description="Send one read-only ClickHouse query (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS) to a "
         "running spanhouse (POST /api/v1/sql) and print the result. The server applies its limits "
         "(SPANHOUSE_SQL_MAX_EXECUTION_S, SPANHOUSE_SQL_MAX_ROWS, SPANHOUSE_SQL_MAX_MEMORY_BYTES). The query sees "
-        "every tenant's data.",
-        epilog="Exit status: 0 ok; 1 the query was refused or failed (ClickHouse's message on stderr); "
-        "3 no spanhouse answered at the URL.")
+        "every tenant's data, so a server with API keys wants an admin key (SPANHOUSE_API_KEY).",
+        epilog="Parameters: --param tenant=acme --param start='2025-11-22 00:00:00' fills the query's "
+        "{tenant:String} and {start:DateTime('UTC')}; ClickHouse binds the values, as written, and parses them as "
+        "the placeholder's type. Write an array in ClickHouse's text form: --param models=\"['gpt-4o','o3']\". "
+        "Exit status: 0 ok; 1 the query was refused or failed (ClickHouse's message on stderr); 2 a malformed "
+        "--param; 3 no spanhouse answered at the URL.")
     sql.add_argument("query", help="the query; - reads it from stdin")
+    sql.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="a value for the query's {NAME:Type} placeholder (repeat for each)")
     sql.add_argument("--format", choices=("table", "csv", "tsv", "json"), default="table",
                      help="table (default): aligned text; csv, tsv, json: as the server sends them")
     sql.add_argument("--max-rows", type=_positive, default=None, metavar="N",
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(settings, args.endpoint, args.grpc, args.traces, args.seed)
         if args.command == "sql":
-            return _sql(settings, args.query, args.format, args.max_rows, args.url)
+            return _sql(settings, args.query, args.format, args.max_rows, args.url, args.param)
         if args.command == "detect":
             return _detect(settings, args.since, args.until, args.step)
         if args.command == "cluster-ddl":
@@ -228,7 +233,8 @@ def _positive(text: str) -> int:
     return value
 
 
-def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: str | None) -> int:
+def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: str | None,
+         param_options: list[str]) -> int:
     from spanhouse.sql_client import run
 
     if query == "-":
@@ -238,7 +244,7 @@ def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: s
         url = f"http://{f'[{host}]' if ':' in host else host}:{settings.api_port}"
     # Waiting for a turn and running may each take the server's time limit.
     timeout_s = 2 * settings.sql_max_execution_s + 30
-    return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr, settings.api_key)
+    return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr, settings.api_key, param_options)
 def _cluster_ddl(settings: Settings, cluster_name: str, database: str | None, prefix: str | None,
                  out: str | None) -> int:
     from spanhouse.store import cluster

@@ -4,10 +4,14 @@ The client only moves bytes and draws a table: limits, read-only checks and erro
 from the server, so the command and HTTP clients see the same behaviour. Standard library only
 (urllib), since httpx is not a runtime dependency.
 
+Parameters: each `--param NAME=VALUE` becomes `"params": {"NAME": "VALUE"}`, a string taken as
+written, which ClickHouse parses as the type of the query's `{NAME:Type}` placeholder (an array as
+its text, `['a','b']`).
+
 Output: an aligned text table on stdout by default (NULL shown as NULL, wide cells cut), or the
 server's CSV / TSV / JSON unchanged; the row count, time and any truncation go to stderr, so
 stdout stays clean for pipes. Exit status: 0 ok, 1 the server refused or failed the query (its
-message on stderr), 3 no spanhouse answered at the URL.
+message on stderr), 2 a malformed --param, 3 no spanhouse answered at the URL.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TextIO
 
 EXIT_QUERY_FAILED = 1
+EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 MAX_CELL_CHARS = 60
 _NUMERIC_PREFIXES = ("Int", "UInt", "Float", "Decimal", "BFloat")
@@ -39,12 +45,31 @@ def endpoint(base_url: str) -> str:
     return base if base.endswith("/api/v1/sql") else base + "/api/v1/sql"
 
 
+def parse_params(options: Iterable[str]) -> dict[str, str]:
+    """The values of `--param NAME=VALUE` options by name; the value is everything after the first `=`.
+
+    Raises:
+        ValueError: an option without `=` or without a name, or a name given twice.
+    """
+    params: dict[str, str] = {}
+    for option in options:
+        name, equals, value = option.partition("=")
+        if not equals or not name:
+            raise ValueError(f"--param takes NAME=VALUE, got {option!r}")
+        if name in params:
+            raise ValueError(f"--param {name} is given twice")
+        params[name] = value
+    return params
+
+
 def post(url: str, query: str, form: str, max_rows: int | None, timeout_s: float,
-         api_key: str = "") -> Answer:
+         api_key: str = "", params: dict[str, str] | None = None) -> Answer:
     """POST the query; HTTP error statuses come back as answers, an unreachable server raises URLError or OSError."""
     fields: dict[str, Any] = {"query": query, "format": form}
     if max_rows is not None:
         fields["max_rows"] = max_rows
+    if params:
+        fields["params"] = params
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
@@ -58,7 +83,7 @@ def post(url: str, query: str, form: str, max_rows: int | None, timeout_s: float
 
 
 def run(base_url: str, query: str, form: str, max_rows: int | None, timeout_s: float,
-        out: TextIO, err: TextIO, api_key: str = "") -> int:
+        out: TextIO, err: TextIO, api_key: str = "", param_options: Iterable[str] = ()) -> int:
     """Send one query and print its answer.
 
     Args:
@@ -68,10 +93,17 @@ def run(base_url: str, query: str, form: str, max_rows: int | None, timeout_s: f
         max_rows: ask for at most this many rows (the server caps it at its own limit).
         timeout_s: how long to wait for the answer.
         out: where the result goes; err: where the summary and errors go.
+        api_key: sent as `Authorization: Bearer` when not empty.
+        param_options: the `--param NAME=VALUE` options, for the query's `{NAME:Type}` placeholders.
     """
+    try:
+        params = parse_params(param_options)
+    except ValueError as exc:
+        print(f"spanhouse: {exc}", file=err)
+        return EXIT_USAGE
     url = endpoint(base_url)
     try:
-        answer = post(url, query, "json" if form == "table" else form, max_rows, timeout_s, api_key)
+        answer = post(url, query, "json" if form == "table" else form, max_rows, timeout_s, api_key, params)
     except (urllib.error.URLError, OSError) as exc:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
         if isinstance(reason, TimeoutError):

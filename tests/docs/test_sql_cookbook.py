@@ -4,7 +4,9 @@ or, for latency percentiles (quantilesBFloat16 sketches), from the raw spans wit
 
 A query is identified by the `### ` heading above its ```sql block; CHECKS holds one check per
 heading, and a query added to the cookbook without a check fails
-`test_every_cookbook_query_has_a_check`. The workload is stored once for the module: a fixed
+`test_every_cookbook_query_has_a_check`. The `spanhouse sql --param ...` command under each query
+is run as well: its parameters, read with the command's own parser, go with the query to a real
+server's POST /api/v1/sql. The workload is stored once for the module: a fixed
 historic one (three tenants over four days of 2025) and a live one (tenant `live`) over the two
 hours before the test started, for the queries relative to now().
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+import shlex
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -21,16 +24,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from spanhouse.app import INSERT_COLUMNS, normalisation, open_store
 from spanhouse.receive.ingest import Ingest
 from spanhouse.receive.pools import ThreadEncodePool
 from spanhouse.settings import Settings
+from spanhouse.sql_client import parse_params
 from spanhouse.store.client import connect
 from spanhouse.store.dedup import SpanDedup
 from spanhouse.store.native import TableLayout
 from spanhouse.store.writer import BatchWriter
+from tests.conftest import RunningServer
 from tests.docs.sent import (
     SentSpan,
     Turn,
@@ -62,19 +68,32 @@ class Recipe:
     heading: str
     sql: str
     note: str  # the paragraph after the SQL
+    command: str  # the ```sh block that runs it: spanhouse sql --param ... - < file.sql
 
 
 def recipes(text: str) -> dict[str, Recipe]:
-    """Each ```sql block of the cookbook, keyed by the `### ` heading above it."""
+    """Each ```sql block of the cookbook and the command under it, keyed by the `### ` heading above them."""
     found: dict[str, Recipe] = {}
     sections = re.split(r"^### (.+)$", text, flags=re.MULTILINE)
     for heading, body in zip(sections[1::2], sections[2::2], strict=True):
         blocks = re.findall(r"^```sql\n(.*?)^```\n+(.*?)(?:\n\n|\Z)", body, flags=re.MULTILINE | re.DOTALL)
         assert len(blocks) == 1, f"{heading!r}: one ```sql block per recipe, found {len(blocks)}"
+        commands = re.findall(r"^```sh\n(spanhouse sql .*?)^```", body, flags=re.MULTILINE | re.DOTALL)
+        assert len(commands) == 1, f"{heading!r}: one ```sh block with the spanhouse sql command, found {len(commands)}"
         assert heading not in found, f"{heading!r}: duplicate heading"
-        found[heading] = Recipe(heading, blocks[0][0], blocks[0][1])
+        found[heading] = Recipe(heading, blocks[0][0], blocks[0][1], commands[0])
     assert text.count("```sql") == len(found), "every ```sql block sits under a ### heading"
     return found
+
+
+def command_params(command: str) -> dict[str, str]:
+    """The parameters a `spanhouse sql` command line gives, as the shell and the command read them."""
+    words = shlex.split(command.replace("\\\n", " "))
+    assert words[:2] == ["spanhouse", "sql"] and words[-3:-1] == ["-", "<"] and words[-1].endswith(".sql"), (
+        f"not `spanhouse sql ... - < file.sql`: {command!r}")
+    options = words[2:-3]
+    assert options[::2] == ["--param"] * (len(options) // 2) and len(options) % 2 == 0, command
+    return parse_params(options[1::2])
 
 
 RECIPES = recipes(COOKBOOK.read_text())
@@ -519,6 +538,22 @@ def test_recipe_says_what_it_reads(heading: str) -> None:
     if "FROM otel_traces" in recipe.sql:  # raw spans: always bounded by tenant and time
         assert re.search(r"s\.Tenant = \{tenant:String\}", recipe.sql), heading
         assert re.search(r"s\.(Timestamp|ReceivedAt) >=", recipe.sql), heading
+
+
+def test_every_recipe_runs_through_spanhouse_sql_with_the_parameters_its_command_gives(
+        server: RunningServer) -> None:
+    exports = list(workload(traces=40, days=3, tenants=("default",)))
+    for export in sorted(exports, key=lambda export: export.late):  # late roots last, as exporters send them
+        httpx.post(f"{server.http_endpoint}/v1/traces", content=export.request.SerializeToString(), timeout=30,
+                   headers={"Content-Type": "application/x-protobuf"}).raise_for_status()
+    answers = {}
+    for heading, recipe in RECIPES.items():
+        params = command_params(recipe.command)
+        assert set(params) == set(re.findall(r"\{(\w+):", recipe.sql)), f"{heading!r}: the command's --param options"
+        response = httpx.post(f"{server.api}/api/v1/sql", json={"query": recipe.sql, "params": params}, timeout=60)
+        doc = response.json()
+        answers[heading] = (response.status_code, doc.get("error"), bool(doc.get("columns")))
+    assert answers == {heading: (200, None, True) for heading in RECIPES}
 
 
 @pytest.mark.parametrize("heading", sorted(CHECKS))

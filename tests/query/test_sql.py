@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
+import shlex
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from clickhouse_connect.driver.exceptions import OperationalError
 from spanhouse.errors import ConfigError
 from spanhouse.query import api
 from spanhouse.query.adhoc import AdhocSql, Limits
+from spanhouse.sql_client import parse_params
 from spanhouse.store.client import connect
 from tests.factories import BASE_NS, export_request, make_span
 
@@ -360,3 +364,148 @@ def test_a_client_without_readonly_is_refused_at_start(settings, store):
             AdhocSql(client, Limits(30, 100, 1 << 30))
     finally:
         client.close()
+
+
+# --- parameters ------------------------------------------------------------------------------------
+
+def test_parameters_are_bound_by_clickhouse_to_the_placeholders_types(server):
+    response = sql(server, "SELECT {tenant:String} AS tenant, {start:DateTime('UTC')} AS start, {day:Date} AS day, "
+                           "{n:UInt32} AS n, {ratio:Float64} AS ratio, {flag:Bool} AS flag, {nothing:Nullable(String)} "
+                           "AS nothing, {models:Array(String)} AS models, {written:Array(String)} AS written, "
+                           "{counts:Map(String, UInt8)} AS counts, {odd:String} AS odd",
+                   params={"tenant": "acme", "start": "2025-11-22 00:00:00", "day": "2025-11-22", "n": 7, "ratio": 0.5,
+                           "flag": True, "nothing": None, "models": ["gpt-4o", "it's"], "written": "['o3','it\\'s']",
+                           "counts": "{'a': 1}", "odd": "a\\b\tc\nd'`\\N"})
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    assert ([column["type"] for column in doc["columns"]], doc["rows"]) == (
+        ["String", "DateTime", "Date", "UInt32", "Float64", "Bool", "Nullable(String)", "Array(String)",
+         "Array(String)", "Map(String, UInt8)", "String"],
+        [["acme", "2025-11-22T00:00:00Z", "2025-11-22", 7, 0.5, True, None, ["gpt-4o", "it's"], ["o3", "it's"],
+          {"a": 1}, "a\\b\tc\nd'`\\N"]])
+
+
+def test_a_parameter_is_a_value_and_never_sql(server, query):
+    injections = ["'; DROP TABLE otel_traces; --", "x' OR 1 = 1 --", "1) SETTINGS max_result_rows = 0 --"]
+    answers = [sql(server, "SELECT {s:String} AS s", params={"s": text}).json()["rows"] for text in injections]
+    assert answers == [[[text]] for text in injections]
+    # A parameter named like a setting is a parameter: the session's limit stays.
+    doc = sql(server, "SELECT getSetting('max_result_rows') AS limit, {max_result_rows:UInt64} AS p",
+              params={"max_result_rows": 0}).json()
+    assert doc["rows"] == [[10_000, 0]]
+    assert [name for (name,) in query("SHOW TABLES") if name == "otel_traces"] == ["otel_traces"]
+
+
+def test_the_driver_never_pastes_parameters_into_a_query_without_placeholders(server):
+    """clickhouse-connect formats %(name)s itself when a query has no {name:Type}: the text must run as written."""
+    doc = sql(server, "SELECT '%(x)s' AS a, '{x:String}' AS b", params={"x": "') OR 1 --"}).json()
+    assert doc["rows"] == [["%(x)s", "{x:String}"]]
+
+
+def test_a_parameter_cannot_reach_a_settings_clause(server):
+    answers = {}
+    for statement in ("SELECT * FROM (SELECT number FROM numbers(100) SETTINGS max_result_rows = {v:UInt64})",
+                      "SELECT * FROM (SELECT number FROM numbers(100) SETTINGS {name:Identifier} = 0)"):
+        error = sql(server, statement, params={"v": 0, "name": "max_result_rows"}).json()["error"]
+        answers[statement] = (error["code"], error["message"].split(":")[0])
+    assert list(answers.values()) == [("statement_not_allowed", "SETTINGS clauses are not allowed (SETTINGS "
+                                       "max_result_rows = ...)"), ("clickhouse_error", "Syntax error")]
+
+
+def test_placeholders_without_a_value_are_400_naming_them(server):
+    response = sql(server, "SELECT count() FROM otel_traces WHERE Tenant = {tenant:String} "
+                           "AND Timestamp >= {start:DateTime('UTC')} LIMIT {limit:UInt32}", params={"limit": 5})
+    assert (response.status_code, response.json()["error"]) == (400, {
+        "code": "missing_parameter", "parameters": ["tenant", "start"],
+        "message": "no value for the query's {tenant:String}, {start:DateTime('UTC')}: send them in \"params\" "
+                   "(spanhouse sql --param tenant=VALUE --param start=VALUE)"})
+
+
+def test_a_value_clickhouse_cannot_read_as_the_type_is_400_naming_the_parameter(server):
+    response = sql(server, "SELECT {n:UInt8} AS n", params={"n": "many"})
+    error = response.json()["error"]
+    assert (response.status_code, error["code"], error["clickhouse"]) == (
+        400, "clickhouse_error", {"code": 457, "name": "BAD_QUERY_PARAMETER"})
+    assert error["message"].startswith("Value many cannot be parsed as UInt8 for query parameter 'n'")
+
+
+BAD_PARAMETERS = [
+    ({"params": ["acme"]}, "", "invalid_body", None),
+    ({"params": {"m": {"a": 1}}}, "", "invalid_parameter", "m"),
+    ({"params": {"no-dash": 1}}, "", "invalid_parameter", "no-dash"),
+    ({"params": {"tenant": "a"}}, "?param_tenant=b", "invalid_parameter", "tenant"),
+    ({}, "?param_tenant=a&param_tenant=b", "invalid_parameter", "tenant"),
+]
+
+
+def test_a_bad_parameter_is_refused_naming_it(server):
+    answers = []
+    for fields, url_query, _, _ in BAD_PARAMETERS:
+        response = httpx.post(f"{server.api}/api/v1/sql{url_query}", json={"query": "SELECT {tenant:String}", **fields},
+                              timeout=30)
+        error = response.json()["error"]
+        answers.append((response.status_code, error["code"], error.get("parameter")))
+    assert answers == [(400, code, name) for _, _, code, name in BAD_PARAMETERS]
+
+
+def test_parameters_in_the_url_go_with_a_text_body_or_a_json_one(server):
+    text = httpx.post(f"{server.api}/api/v1/sql?format=csv&param_tenant=acme&param_models=['a','b']",
+                      content="SELECT {tenant:String} AS tenant, {models:Array(String)} AS models",
+                      headers={"Content-Type": "text/plain"}, timeout=30)
+    assert (text.status_code, text.text) == (200, 'tenant,models\nacme,"[""a"",""b""]"\n')
+    doc = httpx.post(f"{server.api}/api/v1/sql?param_tenant=acme", timeout=30,
+                     json={"query": "SELECT {tenant:String} AS tenant, {n:UInt8} AS n", "params": {"n": 1}}).json()
+    assert doc["rows"] == [["acme", 1]]
+
+
+# --- empty results ---------------------------------------------------------------------------------
+
+def test_an_empty_result_keeps_its_columns_in_every_format(server):
+    query = ("SELECT 1 AS a, {name:String} AS b, CAST((1, 'x'), 'Tuple(x UInt8, y String)') AS named, "
+             "now64(9) AS at WHERE 0")
+    doc = without_timing(sql(server, query, params={"name": "x"}).json())
+    assert doc == {"columns": [{"name": "a", "type": "UInt8"}, {"name": "b", "type": "String"},
+                               {"name": "named", "type": "Tuple(`x` UInt8, `y` String)"},
+                               {"name": "at", "type": "DateTime64(9)"}],
+                   "rows": [], "row_count": 0, "truncated": False, "max_rows": 10_000, "rows_read": 0}
+    assert sql(server, query, params={"name": "x"}, format="csv").text == "a,b,named,at\n"
+    assert sql(server, query, params={"name": "x"}, format="tsv").text == "a\tb\tnamed\tat\n"
+
+
+def test_an_empty_result_of_a_statement_that_is_not_a_select_keeps_its_columns_too(server):
+    doc = sql(server, "SHOW TABLES FROM system LIKE 'nothing%'").json()
+    assert (doc["columns"], doc["rows"]) == ([{"name": "name", "type": "String"}], [])
+
+
+# --- the README's examples -------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_examples() -> list[tuple[str, dict[str, str]]]:
+    """(query, parameters) of the README's examples with parameters: each `spanhouse sql "QUERY" --param ...`
+    command, each curl body with "params", and each ```sql block whose `-- spanhouse sql --param ... - < file.sql`
+    comment says how to run it."""
+    text = README.read_text()
+    examples = []
+    for query, options in re.findall(r'^spanhouse sql "([^"]*)"((?:.*\\\n)*.*)$', text, flags=re.MULTILINE):
+        words = shlex.split(options.replace("\\\n", " "))
+        if "--param" in words:
+            examples.append((query, parse_params(words[i + 1] for i, word in enumerate(words) if word == "--param")))
+    for body in re.findall(r"^curl .*\\\n\s+-d '(\{.*?\})'$", text, flags=re.MULTILINE | re.DOTALL):
+        fields = json.loads(body)
+        if "params" in fields:
+            examples.append((fields["query"], fields["params"]))
+    for block in re.findall(r"^```sql\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL):
+        if comment := re.search(r"^-- (spanhouse sql --param .*)$", block, flags=re.MULTILINE):
+            words = shlex.split(comment.group(1))
+            examples.append((block, parse_params(words[i + 1] for i, word in enumerate(words) if word == "--param")))
+    return examples
+
+
+def test_the_readmes_parameterised_queries_run_with_the_parameters_it_shows(server):
+    examples = readme_examples()
+    answers = [(response.status_code, response.json().get("error"), bool(response.json().get("columns")))
+               for response in (sql(server, query, params=params) for query, params in examples)]
+    assert answers == [(200, None, True)] * len(examples)
+    assert len(examples) >= 3

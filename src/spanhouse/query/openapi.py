@@ -94,11 +94,19 @@ CORE_PATHS: dict[str, Any] = {
     }},
     "/api/v1/sql": {"post": {
         "summary": "Ad-hoc read-only ClickHouse SQL over every tenant's data (admin key)",
+        "description": "The query's {name:Type} placeholders get the values of `params`, or of `param_<name>` "
+                       "fields in the URL (with either body), bound by ClickHouse as data of the placeholder's "
+                       "type. A string is taken as written (ClickHouse's text for the type: "
+                       "'2025-11-22 00:00:00', \"['a','b']\" for an Array); numbers, booleans, null and arrays "
+                       "become ClickHouse literals. A placeholder without a value is 400 missing_parameter.",
         "operationId": "runSql",
         "requestBody": {"required": True, "content": {
             JSON: {"schema": {"type": "object", "required": ["query"], "properties": {
                 "query": {"type": "string", "minLength": 1}, "format": {"enum": ["json", "csv", "tsv"]},
-                "max_rows": {"type": "integer", "minimum": 1}}}},
+                "max_rows": {"type": "integer", "minimum": 1},
+                "params": {"type": "object", "propertyNames": {"pattern": "^[A-Za-z0-9_]{1,128}$"},
+                           "additionalProperties": {"type": ["string", "number", "boolean", "null", "array"]}}},
+                "additionalProperties": False}},
             "text/plain": {"schema": {"type": "string", "minLength": 1}},
         }},
         "responses": {

@@ -1,15 +1,24 @@
 """POST /api/v1/sql: the HTTP side of analysts' ad-hoc SQL (the running of it is `adhoc.py`).
 
-Request: JSON `{"query": ..., "format": "json" | "csv" | "tsv", "max_rows": N}` (format and max_rows
-optional), or the query as a text/plain body with `?format=&max_rows=`; at most 1 MiB. Answers:
+Request: JSON `{"query": ..., "params": {...}, "format": "json" | "csv" | "tsv", "max_rows": N}`
+(all but query optional), or the query as a text/plain body with `?format=&max_rows=`; at most
+1 MiB. With either body, `?param_<name>=value` in the URL gives a parameter too (the spelling of
+clickhouse-client and ClickHouse's HTTP interface), as a string. `params` values are strings,
+numbers, booleans, null or arrays of them, bound by ClickHouse to the query's `{name:Type}`
+placeholders (`adhoc.parameter_text` says how each is written). Answers:
   200  JSON {columns: [{name, type}], rows: [[...]], row_count, truncated, max_rows, elapsed_ms,
-       rows_read, bytes_read}; CSV / TSV with those numbers in X-Spanhouse-* headers
-  400  bad body, a statement spanhouse does not run, or ClickHouse refused or failed the query
-       (`error.clickhouse` = {code, name}, `error.message` = ClickHouse's message)
+       rows_read, bytes_read}; CSV / TSV with those numbers in X-Spanhouse-* headers. Columns are
+       there for an empty result too.
+  400  bad body; a parameter without a value (`missing_parameter`, `error.parameters` names them)
+       or with a bad name or value (`invalid_parameter`, `error.parameter`); a statement spanhouse
+       does not run; or ClickHouse refused or failed the query (`error.clickhouse` = {code, name},
+       `error.message` = ClickHouse's message)
+  401 / 403  (from `require_admin`) no key or an unknown one / a key without the admin role
   413 / 415  body too large / neither JSON nor text
   429  another query kept the turn past the time limit (Retry-After)
   503  the store cannot be reached; 504  the query ran past its time limit
-Raw SQL sees every tenant: `require_admin` is the seam where the auth work checks for an admin key.
+Raw SQL sees every tenant, so it takes an admin key: `require_admin` raises the 401 / 403 before
+the body is read.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from starlette.responses import Response
 
 from spanhouse.errors import Overloaded, QueryRefused, StoreError, StoreUnavailable
 from spanhouse.query import jsonsafe
-from spanhouse.query.adhoc import TIMEOUT_CODES, AdhocSql, Result
+from spanhouse.query.adhoc import TIMEOUT_CODES, AdhocSql, ParameterRefused, Result
 
 logger = logging.getLogger(__name__)
 
@@ -41,17 +50,17 @@ AdminCheck = Callable[[Request], None]
 
 
 def no_auth(request: Request) -> None:
-    """The admin check while spanhouse has no API keys: everyone may run SQL (bound to 127.0.0.1 by default).
+    """The admin check of a query API built without one: everyone may run SQL.
 
-    The auth work (issue 5) replaces it with a check that raises HTTPException(401) for a missing or
-    unknown key and HTTPException(403) for a key without the admin role.
+    `spanhouse serve` passes a check of the request's API key instead (app.py: `KeyRing.authenticate`
+    for the admin role), which lets everyone through only when no keys are configured.
     """
 
 
 class RequestError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.details = status, code, message, details
 
 
 def endpoint(sql: AdhocSql, require_admin: AdminCheck = no_auth) -> Callable[[Request], Awaitable[Response]]:
@@ -59,16 +68,19 @@ def endpoint(sql: AdhocSql, require_admin: AdminCheck = no_auth) -> Callable[[Re
 
     Args:
         sql: runs the query.
-        require_admin: raises HTTPException unless the request may run ad-hoc SQL.
+        require_admin: raises (AuthError, HTTPException) unless the request may run ad-hoc SQL.
     """
     async def run_sql(request: Request) -> Response:
         require_admin(request)
         try:
-            query, form, max_rows = await _parse(request)
+            query, form, max_rows, params = await _parse(request)
         except RequestError as exc:
-            return _error(exc.status, exc.code, exc.message)
+            return _error(exc.status, exc.code, exc.message, **exc.details)
         try:
-            result = await sql.run(query, max_rows)
+            result = await sql.run(query, max_rows, params)
+        except ParameterRefused as exc:
+            named = {"parameters": exc.names} if exc.code == "missing_parameter" else {"parameter": exc.names[0]}
+            return _error(400, exc.code, str(exc), **named)
         except QueryRefused as exc:
             return _error(400, exc.code, str(exc))
         except Overloaded as exc:
@@ -80,17 +92,15 @@ def endpoint(sql: AdhocSql, require_admin: AdminCheck = no_auth) -> Callable[[Re
     return run_sql
 
 
-def _error(status: int, code: str, message: str, clickhouse: dict[str, Any] | None = None,
-           headers: dict[str, str] | None = None) -> Response:
-    """The query API's error envelope, `{"error": {"code": ..., "message": ...}}`."""
-    body: dict[str, Any] = {"code": code, "message": message}
-    if clickhouse is not None:
-        body["clickhouse"] = clickhouse
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None, **details: Any) -> Response:
+    """The query API's error envelope, `{"error": {"code": ..., "message": ..., **details}}`."""
+    body: dict[str, Any] = {"code": code, "message": message, **details}
     return Response(orjson.dumps({"error": body}), status_code=status, media_type=MEDIA_TYPES["json"], headers=headers)
 
 
-async def _parse(request: Request) -> tuple[str, str, int | None]:
-    """(query, format, max_rows) from a JSON body, or from a text/plain body plus ?format=&max_rows=."""
+async def _parse(request: Request) -> tuple[str, str, int | None, dict[str, Any]]:
+    """(query, format, max_rows, params) from a JSON body, or from a text/plain body plus ?format=&max_rows=;
+    `?param_<name>=` adds parameters to either."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in ("application/json", "text/plain"):
         raise RequestError(415, "unsupported_media_type",
@@ -100,10 +110,12 @@ async def _parse(request: Request) -> tuple[str, str, int | None]:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             raise RequestError(413, "body_too_large", f"the request body is over {MAX_BODY_BYTES} bytes")
+    url_params = _url_params(request)
     fields: dict[str, Any]
     if media_type == "text/plain":
         try:
-            fields = {"query": body.decode("utf-8"), **request.query_params}
+            fields = {"query": body.decode("utf-8"),
+                      **{key: value for key, value in request.query_params.items() if not key.startswith("param_")}}
         except UnicodeDecodeError:
             raise RequestError(400, "invalid_body", "the query is not valid UTF-8") from None
     else:
@@ -113,11 +125,19 @@ async def _parse(request: Request) -> tuple[str, str, int | None]:
             raise RequestError(400, "invalid_body", f"the body is not valid JSON: {exc}") from None
         if not isinstance(fields, dict):
             raise RequestError(400, "invalid_body", "the body must be a JSON object with a \"query\" string")
-    unknown = sorted(set(fields) - {"query", "format", "max_rows"})
+    unknown = sorted(set(fields) - {"query", "format", "max_rows", "params"})
     if unknown:
         raise RequestError(400, "invalid_body", f"unknown fields: {', '.join(unknown)} "
-                           "(known: query, format, max_rows)")
+                           "(known: query, params, format, max_rows; parameters in the URL as param_<name>)")
     query, form, max_rows = fields.get("query"), fields.get("format", "json"), fields.get("max_rows")
+    params = fields.get("params", {})
+    if not isinstance(params, dict):
+        raise RequestError(400, "invalid_body", "params must be a JSON object of parameter values by name, "
+                           "e.g. {\"tenant\": \"acme\"}")
+    twice = sorted(params.keys() & url_params.keys())
+    if twice:
+        raise RequestError(400, "invalid_parameter", f"parameter {twice[0]} is given twice, in params and as "
+                           f"param_{twice[0]} in the URL", parameter=twice[0])
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, "invalid_body", "query must be a non-empty string")
     if form not in FORMATS:
@@ -127,7 +147,20 @@ async def _parse(request: Request) -> tuple[str, str, int | None]:
     if max_rows is not None and (not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1):
         raise RequestError(400, "invalid_max_rows",
                            f"max_rows must be a positive integer, got {max_rows!r}")
-    return query, form, max_rows
+    return query, form, max_rows, {**url_params, **params}
+
+
+def _url_params(request: Request) -> dict[str, str]:
+    """The `param_<name>` fields of the URL, by name; each value counts as a string in `params` would."""
+    found: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key.startswith("param_"):
+            name = key.removeprefix("param_")
+            if name in found:
+                raise RequestError(400, "invalid_parameter", f"parameter {name} is given twice in the URL",
+                                   parameter=name)
+            found[name] = value
+    return found
 
 
 def _store_error(exc: StoreError) -> Response:
