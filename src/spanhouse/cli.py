@@ -245,6 +245,8 @@ def _sql(settings: Settings, query: str, form: str, max_rows: int | None, url: s
     # Waiting for a turn and running may each take the server's time limit.
     timeout_s = 2 * settings.sql_max_execution_s + 30
     return run(url, query, form, max_rows, timeout_s, sys.stdout, sys.stderr, settings.api_key, param_options)
+
+
 def _cluster_ddl(settings: Settings, cluster_name: str, database: str | None, prefix: str | None,
                  out: str | None) -> int:
     from spanhouse.store import cluster
