@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import socket
 
 import pytest
 
 from spanhouse.app import _listen, running
 from spanhouse.errors import ConfigError
-from spanhouse.settings import Settings
 
 
 def test_listeners_disable_nagle_so_keep_alive_responses_are_not_held_for_a_delayed_ack():
@@ -21,16 +21,16 @@ def test_listeners_disable_nagle_so_keep_alive_responses_are_not_held_for_a_dela
 
 
 @pytest.mark.parametrize("setting", ["otlp_grpc_port", "otlp_http_port", "api_port"])
-def test_a_port_in_use_stops_the_start_naming_its_setting(tmp_path, setting):
+def test_a_port_in_use_stops_the_start_naming_its_setting(settings, setting):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         ports = {"otlp_grpc_port": 0, "otlp_http_port": 0, "api_port": 0, setting: port}
-        settings = Settings(clickhouse_dsn=f"chdb://{tmp_path / 'data'}", decode_processes=0, **ports)
+        taken_settings = dataclasses.replace(settings, decode_processes=0, **ports)
 
         async def start() -> None:
-            async with running(settings):
+            async with running(taken_settings):
                 pass
 
         with pytest.raises(ConfigError) as refused:
