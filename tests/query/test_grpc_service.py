@@ -51,3 +51,11 @@ def test_http_errors_become_grpc_status_codes(stub, trace_id, code):
     with pytest.raises(grpc.RpcError) as raised:
         stub.GetTrace(query_pb2.GetTraceRequest(trace_id=trace_id), timeout=10)
     assert raised.value.code() == code
+
+
+@pytest.mark.parametrize("start", ["\u00b2", "-\u0661h", "9" * 5000])
+def test_a_bad_number_is_invalid_argument_naming_the_parameter(stub, start):
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.SearchTraces(query_pb2.SearchTracesRequest(start=start), timeout=10)
+    assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert raised.value.details().startswith("start: ")

@@ -14,7 +14,7 @@ HEX_TRACE_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 HEX_SPAN_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]{16}$"}
 HEX_LINKED_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]*$", "description": "link ids are stored as sent"}
 STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
-GO_DURATION = r"^[+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$"
+GO_DURATION = r"^[+]?(0|(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$"
 
 
 def _object(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
