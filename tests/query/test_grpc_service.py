@@ -3,6 +3,7 @@ the generated stubs match proto/."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from google.protobuf import json_format
 
 from spanhouse.v1 import query_pb2, query_pb2_grpc
 from tests.factories import export_request, hex_id, llm_span, make_span
+from tests.query.test_api import INTERNAL_ERROR, assert_logged_once
 
 ROOT = Path(__file__).parents[2]
 
@@ -59,3 +61,13 @@ def test_a_bad_number_is_invalid_argument_naming_the_parameter(stub, start):
         stub.SearchTraces(query_pb2.SearchTracesRequest(start=start), timeout=10)
     assert raised.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert raised.value.details().startswith("start: ")
+
+
+def test_an_unexpected_error_is_internal_naming_an_incident_and_nothing_of_the_exception(failing_api, caplog):
+    caplog.set_level(logging.ERROR)
+    with grpc.insecure_channel(failing_api.grpc_endpoint) as channel, pytest.raises(grpc.RpcError) as raised:
+        query_pb2_grpc.QueryServiceStub(channel).ListThreads(query_pb2.ListThreadsRequest(), timeout=10)
+    assert raised.value.code() == grpc.StatusCode.INTERNAL
+    match = INTERNAL_ERROR.fullmatch(raised.value.details())
+    assert match, raised.value.details()
+    assert_logged_once(caplog, match.group(1))

@@ -3,7 +3,10 @@
 Every RPC is answered by the HTTP query API's own handlers, called in process through ASGI
 (no socket): the request's fields become the endpoint's query parameters, the metadata's API key
 its header, and the JSON document comes back as a `google.protobuf.Struct`. So gRPC and HTTP
-return the same data, with the same tenant scoping and validation, by construction.
+return the same data, with the same tenant scoping and validation, by construction. An error
+answer becomes the status its HTTP status maps to (400 INVALID_ARGUMENT, 404 NOT_FOUND, ...; 500
+and anything unmapped INTERNAL) with the answer's message, which for an unexpected error names an
+incident and nothing of the exception (api.py); an exception escaping the call is the same.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 from google.protobuf import json_format, struct_pb2
 from starlette.types import ASGIApp, Message
 
+from spanhouse.query.responses import unexpected
 from spanhouse.v1 import query_pb2, query_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -77,8 +81,11 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
                    params: Mapping[str, str]) -> struct_pb2.Struct:
         headers = [(str(name), str(value)) for name, value in (context.invocation_metadata() or ())
                    if str(name).lower() in _FORWARDED and isinstance(value, str)]
-        status, body = await call_asgi(self._api, path, urlencode(params), headers)
-        document = orjson.loads(body) if body else {}
+        try:
+            status, body = await call_asgi(self._api, path, urlencode(params), headers)
+            document = orjson.loads(body) if body else {}
+        except Exception:  # the call's boundary; api.py answers what it can, so this is a failure of its own
+            await context.abort(grpc.StatusCode.INTERNAL, unexpected(f"gRPC {path}"))
         if status != 200:
             message = document.get("error", {}).get("message", "") if isinstance(document, dict) else ""
             await context.abort(_CODES.get(status, grpc.StatusCode.INTERNAL), message or f"HTTP {status}")
