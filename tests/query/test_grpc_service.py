@@ -7,6 +7,7 @@ import logging
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import grpc
 import httpx
@@ -48,11 +49,29 @@ def test_get_trace_returns_the_http_timeline(server, stub):
 
 
 @pytest.mark.parametrize(("trace_id", "code"), [(hex_id(99), grpc.StatusCode.NOT_FOUND),
-                                                 ("not-a-trace", grpc.StatusCode.INVALID_ARGUMENT)])
+                                                 ("not-a-trace", grpc.StatusCode.INVALID_ARGUMENT),
+                                                 ("", grpc.StatusCode.INVALID_ARGUMENT)])
 def test_http_errors_become_grpc_status_codes(stub, trace_id, code):
     with pytest.raises(grpc.RpcError) as raised:
         stub.GetTrace(query_pb2.GetTraceRequest(trace_id=trace_id), timeout=10)
     assert raised.value.code() == code
+
+
+# ids that percent-encoding changes, or that mean something in a URL
+ODD_THREAD_IDS = ["thread one", "a/b", "caf\u00e9 \u2615", "x+y", "#tag", "why?", "100%", "%20", "a%2Fb"]
+
+
+def test_a_thread_id_is_the_same_thread_over_both_transports(server, stub):
+    spans = [make_span(trace=100 + n, span=1, name="invoke_agent",
+                       attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.conversation.id": thread_id})
+             for n, thread_id in enumerate(ODD_THREAD_IDS)]
+    assert httpx.post(server.http_endpoint + "/v1/traces", content=export_request(*spans).SerializeToString(),
+                      headers={"Content-Type": "application/x-protobuf"}).status_code == 200
+    for thread_id in ODD_THREAD_IDS:
+        over_http = httpx.get(f"{server.api}/api/v1/threads/{quote(thread_id, safe='')}", timeout=30)
+        assert (over_http.status_code, over_http.json()["thread"]["thread_id"]) == (200, thread_id)
+        answer = stub.GetThread(query_pb2.GetThreadRequest(thread_id=thread_id), timeout=10)
+        assert json_format.MessageToDict(answer) == over_http.json()
 
 
 @pytest.mark.parametrize("start", ["\u00b2", "-\u0661h", "9" * 5000])

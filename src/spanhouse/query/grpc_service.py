@@ -34,10 +34,14 @@ _FORWARDED = ("authorization", "x-api-key")
 
 
 async def call_asgi(app: ASGIApp, path: str, query: str, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
-    """GET `path?query` on an ASGI app in process; (status, body)."""
+    """GET `path?query` on an ASGI app in process; (status, body).
+
+    `path` is decoded, as a server puts it in the ASGI scope and as routes match it (an id with a
+    space, `/`, `%`, `?` or `#` in it is itself); `raw_path` is its percent-encoded form.
+    """
     scope: dict[str, Any] = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "path": path, "raw_path": quote(path, safe="/").encode(), "query_string": query.encode(), "root_path": "",
         "headers": [(name.encode(), value.encode()) for name, value in headers],
         "client": ("grpc", 0), "server": ("spanhouse", 0),
     }
@@ -63,7 +67,9 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
         self._api = api
 
     async def GetTrace(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
-        return await self._get(context, f"/api/v1/traces/{quote(request.trace_id, safe='')}", {})
+        if not request.trace_id:  # the path would be the search's, with a slash: HTTP redirects it
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "trace id must be 32 hex characters, got ''")
+        return await self._get(context, f"/api/v1/traces/{request.trace_id}", {})
 
     async def SearchTraces(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
         params = {field.name: str(value) for field, value in request.ListFields() if field.name != "attributes"}
@@ -71,8 +77,7 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
         return await self._get(context, "/api/v1/traces", params)
 
     async def GetThread(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
-        return await self._get(context, f"/api/v1/threads/{quote(request.thread_id, safe='')}",
-                               dict(request.parameters))
+        return await self._get(context, f"/api/v1/threads/{request.thread_id}", dict(request.parameters))
 
     async def ListThreads(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
         return await self._get(context, "/api/v1/threads", dict(request.parameters))
