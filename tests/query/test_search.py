@@ -225,3 +225,25 @@ def test_a_cursor_only_continues_the_search_it_came_from(seeded):
     later = seeded.json("/api/v1/traces", {"start": "-1h", "limit": 5, "cursor": cursor})
     assert (later["start"], later["end"]) == (first["start"], first["end"])
     assert_rows(later["traces"], ordered(in_window(seeded))[5:10])
+
+
+def _edited(cursor: str, **changes: Any) -> str:
+    payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return base64.urlsafe_b64encode(orjson.dumps({**payload, **changes})).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/traces", "/api/v1/threads"])
+def test_a_cursor_carries_no_time_range_its_parameters_could_not(seeded, path):
+    """Cursors are not signed: their range is checked as start / end are, so no edit lifts the 31 days."""
+    cursor = seeded.json(path, {**WINDOW, "limit": 1})["next_cursor"]
+    assert cursor is not None
+    for changes in ({"start": 0, "end": 2**63 - 1},  # all time
+                    {"start": START - 32 * 86_400 * 10**9, "end": START},  # 32 days
+                    {"start": END, "end": START},  # reversed
+                    {"start": START, "end": START},  # empty
+                    {"start": -10**18, "end": START}):  # before 1970
+        response = seeded.get(path, {"cursor": _edited(cursor, **changes)})
+        assert response.status_code == 400, (changes, response.text[:200])
+        assert (response.json()["error"]["code"], response.json()["error"]["parameter"]) == (
+            "invalid_parameter", "cursor")
+    assert seeded.get(path, {"cursor": _edited(cursor, start=END - 31 * 86_400 * 10**9, end=END)}).status_code == 200
