@@ -141,7 +141,8 @@ def _get(operation_id: str, summary: str, parameters: list[dict[str, Any]], ok: 
     responses = {"200": ok, "400": _json("A bad parameter, named in the message", failure)}
     if not_found:
         responses["404"] = _json("No such trace for this tenant", failure)
-    responses["500"] = _json("The store failed the query", failure)
+    responses["500"] = _json("The store failed the query, or an unexpected error (its message names an incident)",
+                             failure)
     responses["503"] = _json("The store is unavailable", failure)
     return {"get": {"operationId": operation_id, "summary": summary, "tags": ["jaeger"],
                     "parameters": parameters, "responses": responses}}

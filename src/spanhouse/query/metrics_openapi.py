@@ -42,7 +42,7 @@ def responses(ok: Schema, description: str) -> dict[str, Any]:
     return {
         "200": {"description": description, "content": {"application/json": {"schema": ok}}},
         "400": error("a bad parameter: `error.code` is `invalid_parameter`, `error.parameter` names it"),
-        "500": error("the store failed the query"),
+        "500": error("the store failed the query, or an unexpected error (its message names an incident)"),
         "503": error("the store cannot be reached"),
     }
 
