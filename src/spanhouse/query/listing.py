@@ -27,7 +27,7 @@ import orjson
 
 from spanhouse.query.params import LATEST_NS, ParamError, TimeRange, bounded_range, choice, integer, time_range
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2  # 2: cost keys are the bits of a Float64, no longer nano-dollars
 
 
 
