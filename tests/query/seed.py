@@ -29,6 +29,7 @@ from spanhouse.store.native import TableLayout
 from spanhouse.store.writer import BatchWriter
 from tests.conftest import RunningServer
 from tests.docs.sent import SentSpan, Turn, turns_of
+from tests.factories import BASE_NS, export_request, make_span
 from tests.workload import Export
 
 TENANT = "acme"
@@ -108,3 +109,28 @@ class Seeded:
 
     def span_attrs(self, turn: Turn) -> list[dict[str, str]]:
         return [self.attributes[turn.tenant, span.trace_id, span.span_id] for span in turn.spans]
+
+
+# Sums no real client reaches, as (trace, [(cost in USD, output tokens) of each LLM call]): a cost
+# sum that overflows to inf, costs past what Int64 nano-dollars hold, and output tokens past 2^63-1
+# (one span may report 2^63-1). Each trace is a thread of its own, `thread-<trace>`, whose root
+# span reports no usage (a parent's own would be taken as its children's, not added).
+HUGE_SUMS = [(1, [(1.5e308, 1), (1.5e308, 1)]), (2, [(1e300, 1)]), (3, [(1e20, 1)]),
+             (4, [(0.5, 2**63 - 1), (0.25, 611)]), (5, [(0.25, 10)])]
+HUGE_WINDOW_NS = (BASE_NS - 3600 * 10**9, BASE_NS + 3600 * 10**9)
+
+
+def send_huge_sums(server: RunningServer) -> None:
+    """HUGE_SUMS over OTLP/HTTP, around tests.factories.BASE_NS (inside HUGE_WINDOW_NS)."""
+    spans = []
+    for trace, calls in HUGE_SUMS:
+        start_ns = BASE_NS + trace * 10**9
+        spans.append(make_span(trace=trace, span=1, name="invoke_agent", start_ns=start_ns, duration_ns=10**6,
+                               attributes={"gen_ai.operation.name": "invoke_agent",
+                                           "gen_ai.conversation.id": f"thread-{trace}"}))
+        spans += [make_span(trace=trace, span=n, parent=1, name="chat", start_ns=start_ns + n, duration_ns=1000,
+                            attributes={"gen_ai.operation.name": "chat", "gen_ai.usage.cost": cost,
+                                        "gen_ai.usage.output_tokens": tokens})
+                  for n, (cost, tokens) in enumerate(calls, start=2)]
+    httpx.post(server.http_endpoint + "/v1/traces", content=export_request(*spans).SerializeToString(),
+               headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()

@@ -1,7 +1,10 @@
-"""Query API: status codes for unknown and malformed trace ids, and health."""
+"""Query API: status codes for unknown and malformed trace ids, health, and what an unexpected
+error answers."""
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 import httpx
@@ -9,6 +12,9 @@ import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from tests.factories import export_request, hex_id, make_span
+from tests.query.conftest import SECRET
+
+INTERNAL_ERROR = re.compile(r"internal error \(incident ([0-9a-f]{8})\): the server log has the details")
 
 
 def test_an_unknown_trace_is_404(server):
@@ -86,3 +92,38 @@ def test_content_sent_as_genai_log_records_appears_on_its_span_whichever_arrives
                                          ("user", "What is the capital of France?")]
     assert [role for role, _ in _texts(messages["output"])] == ["assistant"]
     assert _texts(messages["output"])[0][1].startswith("Paris")
+
+
+def assert_logged_once(caplog: pytest.LogCaptureFixture, incident: str) -> None:
+    """One traceback, the exception's, logged under the incident the answer names."""
+    tracebacks = [record for record in caplog.records if record.exc_info]
+    assert len(tracebacks) == 1, [record.getMessage() for record in tracebacks]
+    assert incident in tracebacks[0].getMessage()
+    assert tracebacks[0].exc_info is not None and str(tracebacks[0].exc_info[1]) == SECRET
+
+
+@pytest.mark.parametrize("path", ["/api/v1/traces", "/api/v1/threads/thread-1", f"/api/v1/traces/{hex_id(1)}",
+                                  "/api/v1/metrics/kpi", "/api/v1/costs", "/api/v1/metrics/agents"])
+def test_an_unexpected_error_is_a_json_500_naming_an_incident_and_nothing_of_the_exception(failing_api, caplog,
+                                                                                            path):
+    caplog.set_level(logging.ERROR)
+    response = httpx.get(failing_api.api + path, timeout=30)
+    assert (response.status_code, response.headers["content-type"]) == (500, "application/json")
+    error = response.json()["error"]
+    assert error["code"] == "internal_error"
+    match = INTERNAL_ERROR.fullmatch(error["message"])
+    assert match, error
+    assert_logged_once(caplog, match.group(1))
+
+
+@pytest.mark.parametrize(("path", "message_of"), [
+    ("/jaeger/api/traces?service=a", lambda body: body["errors"][0]["msg"]),
+    ("/jaeger/api/v3/services", lambda body: body["error"]["message"]),
+])
+def test_an_unexpected_jaeger_error_is_a_500_in_jaegers_envelope(failing_api, caplog, path, message_of):
+    caplog.set_level(logging.ERROR)
+    response = httpx.get(failing_api.api + path, timeout=30)
+    assert response.status_code == 500
+    match = INTERNAL_ERROR.fullmatch(message_of(response.json()))
+    assert match, response.text
+    assert_logged_once(caplog, match.group(1))

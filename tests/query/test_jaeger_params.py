@@ -70,3 +70,20 @@ def test_tags_as_json_objects_and_key_value_pairs():
         jp.bounded_tags({str(n): "v" for n in range(33)}, "tags")
     with pytest.raises(ParamError, match="tag keys must be 1 to 1024 characters"):
         jp.bounded_tags({"": "v"}, "tags")
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u2460", "\u0661\u0667" + "\u0660" * 14, "1_700_000_000_000_000",
+                                   "9" * 5000])
+def test_v1_times_are_ascii_digits_of_bounded_length(value):
+    with pytest.raises(ParamError) as raised:
+        jp.micros({"start": value}, "start", NOW)
+    assert raised.value.name == "start"
+
+
+@pytest.mark.parametrize("value", ["\u00b2h", "\u0661h", "1_0s", "9" * 5000 + "h", "9" * 5000, "1h" * 33])
+def test_durations_and_lookbacks_are_ascii_and_bounded(value):
+    for call in (lambda: jp.go_duration({"maxDuration": value}, ["maxDuration"]),
+                 lambda: jp.lookback({"maxDuration": value}, "maxDuration")):
+        with pytest.raises(ParamError) as raised:
+            call()
+        assert raised.value.name == "maxDuration"

@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import base64
 import math
+import sys
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
 from spanhouse.query import search
 from spanhouse.query.timeline import rfc3339_ns
 from tests.docs.sent import Turn, ns
+from tests.factories import hex_id
 from tests.query.schema_check import assert_conforms, response_schema
-from tests.query.seed import Seeded
+from tests.query.seed import HUGE_WINDOW_NS, Seeded, send_huge_sums
 
 WINDOW = {"start": "2025-11-23T00:00:00Z", "end": "2025-11-25T00:00:00Z"}
 START, END = ns("2025-11-23 00:00:00"), ns("2025-11-25 00:00:00")
@@ -225,3 +228,54 @@ def test_a_cursor_only_continues_the_search_it_came_from(seeded):
     later = seeded.json("/api/v1/traces", {"start": "-1h", "limit": 5, "cursor": cursor})
     assert (later["start"], later["end"]) == (first["start"], first["end"])
     assert_rows(later["traces"], ordered(in_window(seeded))[5:10])
+
+
+def _edited(cursor: str, **changes: Any) -> str:
+    payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    return base64.urlsafe_b64encode(orjson.dumps({**payload, **changes})).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/traces", "/api/v1/threads"])
+def test_a_cursor_carries_no_time_range_its_parameters_could_not(seeded, path):
+    """Cursors are not signed: their range is checked as start / end are, so no edit lifts the 31 days."""
+    cursor = seeded.json(path, {**WINDOW, "limit": 1})["next_cursor"]
+    assert cursor is not None
+    for changes in ({"start": 0, "end": 2**63 - 1},  # all time
+                    {"start": START - 32 * 86_400 * 10**9, "end": START},  # 32 days
+                    {"start": END, "end": START},  # reversed
+                    {"start": START, "end": START},  # empty
+                    {"start": -10**18, "end": START}):  # before 1970
+        response = seeded.get(path, {"cursor": _edited(cursor, **changes)})
+        assert response.status_code == 400, (changes, response.text[:200])
+        assert (response.json()["error"]["code"], response.json()["error"]["parameter"]) == (
+            "invalid_parameter", "cursor")
+    assert seeded.get(path, {"cursor": _edited(cursor, start=END - 31 * 86_400 * 10**9, end=END)}).status_code == 200
+
+
+def test_costs_and_tokens_past_what_an_int64_holds_sort_and_page_in_order(server):
+    """A cost of 1e300 USD (or two of 1.5e308, an inf sum) no longer fails the cost sort's Int64
+    conversion; tokens past 2^63-1 sort as the 2^63-1 shown."""
+    send_huge_sums(server)
+    window = {"start": str(HUGE_WINDOW_NS[0]), "end": str(HUGE_WINDOW_NS[1])}
+    by_cost = [hex_id(trace) for trace in (1, 2, 3, 4, 5)]
+    for order, expected in (("desc", by_cost), ("asc", by_cost[::-1])):
+        rows = _pages(server, "/api/v1/traces", "traces", {**window, "sort": "cost", "order": order})
+        assert [row["trace_id"] for row in rows] == expected
+    assert [row["cost_usd"] for row in rows[::-1]] == [sys.float_info.max, 1e300, 1e20, 0.75, 0.25]
+    rows = _pages(server, "/api/v1/traces", "traces", {**window, "sort": "tokens"})
+    assert [(row["trace_id"], row["output_tokens"]) for row in rows] == [
+        (hex_id(4), 2**63 - 1), (hex_id(5), 10), (hex_id(1), 2), (hex_id(3), 1), (hex_id(2), 1)]
+
+
+def _pages(server: Any, path: str, key: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of a list, one per page."""
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        response = httpx.get(server.api + path, params={**params, "limit": 1, **({"cursor": cursor} if cursor else {})},
+                             timeout=30)
+        assert response.status_code == 200, response.text
+        rows += response.json()[key]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return rows

@@ -5,16 +5,18 @@ pages, the thread timeline and its limits; 400s and 404s."""
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
 from spanhouse.query import threads
 from spanhouse.query.timeline import rfc3339_ns
 from tests.docs.sent import ns
 from tests.query.schema_check import assert_conforms, response_schema
-from tests.query.seed import TENANT, Seeded
+from tests.query.seed import HUGE_WINDOW_NS, TENANT, Seeded, send_huge_sums
 
 ALL = {"start": "2025-11-20T00:00:00Z", "end": "2025-12-01T00:00:00Z"}
 VIEW = """
@@ -257,3 +259,33 @@ def test_bad_thread_parameters_are_400_naming_the_parameter(seeded, params, para
     assert (response.status_code, response.json()["error"]["parameter"]) == (400, parameter)
     response = seeded.get("/api/v1/threads/" + "x" * 1100)
     assert (response.status_code, response.json()["error"]["parameter"]) == (400, "thread_id")
+
+
+def test_costs_and_tokens_past_what_an_int64_holds_sort_and_page_in_order(server):
+    """As for trace search (test_search.py): no Int64 conversion of a cost, tokens shown saturated."""
+    send_huge_sums(server)
+    window = {"start": str(HUGE_WINDOW_NS[0]), "end": str(HUGE_WINDOW_NS[1])}
+    by_cost = [f"thread-{trace}" for trace in (1, 2, 3, 4, 5)]
+    for order, expected in (("desc", by_cost), ("asc", by_cost[::-1])):
+        rows = pages(server, {**window, "sort": "cost", "order": order})
+        assert [row["thread_id"] for row in rows] == expected
+    assert [row["total_cost"] for row in rows[::-1]] == [sys.float_info.max, 1e300, 1e20, 0.75, 0.25]
+    rows = pages(server, {**window, "sort": "tokens"})
+    assert [(row["thread_id"], row["output_tokens"]) for row in rows] == [
+        ("thread-4", 2**63 - 1), ("thread-5", 10), ("thread-1", 2), ("thread-3", 1), ("thread-2", 1)]
+    thread = httpx.get(f"{server.api}/api/v1/threads/thread-1", timeout=30).json()
+    assert (thread["thread"]["total_cost"], thread["turns"][0]["totals"]["cost_usd"]) == (sys.float_info.max,) * 2
+
+
+def pages(server: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every thread of a list, one per page."""
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        response = httpx.get(f"{server.api}/api/v1/threads",
+                             params={**params, "limit": 1, **({"cursor": cursor} if cursor else {})}, timeout=30)
+        assert response.status_code == 200, response.text
+        rows += response.json()["threads"]
+        cursor = response.json()["next_cursor"]
+        if cursor is None:
+            return rows

@@ -8,7 +8,9 @@
                                    admin role. 404 names an unknown route, 409 says no route is
                                    configured (or none serves the tenant).
 Both are scoped to `tenant_of(request)`: deliveries of another tenant's anomalies are not listed,
-and another tenant's route is unknown.
+and another tenant's route is unknown. The list takes the parameters its OpenAPI description
+names, each once: anything else is 400, as on every other list (a misspelt filter would silently
+widen it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from spanhouse.alert.deliveries import OUTCOMES, Delivery
 from spanhouse.alert.payloads import TEST_EVENT
 from spanhouse.alert.routes import EVENTS, FORMATS
 from spanhouse.query import params
+from spanhouse.query.listing import documented_params
 from spanhouse.query.openapi import JSON, error_responses, ok
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader
@@ -84,7 +87,7 @@ def routes(reader: Reader, tenant_of: TenantResolver, require_admin: AdminCheck,
 
     async def list_deliveries(request: Request) -> Response:
         tenant = tenant_of(request)
-        query = request.query_params
+        query = documented_params(request.query_params.multi_items(), OPENAPI["/api/v1/alerts/deliveries"])
         window = params.time_range(query, default_window_ns=7 * DAY_NS, max_window_ns=400 * DAY_NS)
         limit = params.integer(query, "limit", 100, minimum=1, maximum=1000)
         offset = params.integer(query, "offset", 0, minimum=0, maximum=1_000_000)

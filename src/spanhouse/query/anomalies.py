@@ -8,7 +8,9 @@
   POST /api/v1/anomalies/{id}/resolve
   POST /api/v1/anomalies/{id}/false-positive
 Every route is scoped to `tenant_of(request)`: another tenant's anomaly is 404. A status change
-that cannot follow the current one is 409.
+that cannot follow the current one is 409. The list takes the parameters its OpenAPI description
+names, each once: anything else is 400, as on every other list (a misspelt filter would silently
+widen it).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from spanhouse.detect.lifecycle import (
     TransitionRefused,
 )
 from spanhouse.query import params
+from spanhouse.query.listing import documented_params
 from spanhouse.query.openapi import JSON, error_responses, ok
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader, Row
@@ -98,7 +101,7 @@ def routes(reader: Reader, tenant_of: TenantResolver, anomalies: AnomalyStore) -
 
     async def list_anomalies(request: Request) -> Response:
         tenant = tenant_of(request)
-        query = request.query_params
+        query = documented_params(request.query_params.multi_items(), OPENAPI["/api/v1/anomalies"])
         window = params.time_range(query, default_window_ns=7 * DAY_NS, max_window_ns=400 * DAY_NS)
         limit = params.integer(query, "limit", 50, minimum=1, maximum=500)
         offset = params.integer(query, "offset", 0, minimum=0, maximum=1_000_000)

@@ -15,7 +15,9 @@ Routes:
   GET /api/v1/alerts/deliveries   what became of every alert; POST /api/v1/alerts/test a test message (`alerts.py`)
   GET /healthz                    200 when the store answers and the schema is in place, else 503
 Errors are JSON objects `{"error": {"code": ..., "message": ...}}`; ClickHouse's errors add
-`"clickhouse": {"code": ..., "name": ...}`.
+`"clickhouse": {"code": ..., "name": ...}`. Whatever else a handler raises is 500 `internal_error`
+with a message naming an incident id and nothing of the exception (its text may hold SQL, paths or
+data); the traceback is logged once, under that id.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spanhouse.alert.alerter import Alerter
 from spanhouse.auth import AuthError
@@ -42,7 +44,7 @@ from spanhouse.query import alerts, anomalies, costs, jaeger, metrics, openapi, 
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
 from spanhouse.query.reader import Reader
-from spanhouse.query.responses import JSONResponse
+from spanhouse.query.responses import JSONResponse, unexpected
 from spanhouse.query.sql_api import AdminCheck, no_auth
 from spanhouse.query.trace_docs import load_timelines
 from spanhouse.store.retention import Retention
@@ -151,11 +153,43 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         ],
         exception_handlers={HTTPException: http_error, ParamError: bad_parameter, AuthError: auth_error,
                             StoreError: store_error},
-        middleware=[Middleware(_KeyFirst, tenant_of=tenant_of)],
+        middleware=[Middleware(_Unexpected), Middleware(_KeyFirst, tenant_of=tenant_of)],
     )
 
 
 OPEN_PATHS = frozenset({"/healthz", "/openapi.json"})
+
+
+class _Unexpected:
+    """The catch-all: an exception no handler turned into an answer becomes 500 `internal_error`
+    with the documented JSON shape, and its traceback is logged here, once.
+
+    Starlette's own handler for `Exception` answers too, but then re-raises, so uvicorn logs the
+    traceback a second time and the in-process gRPC calls (grpc_service.py) get the exception
+    instead of the answer. Outermost, so it also covers the key check.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._app(scope, receive, sending)
+        except Exception:
+            if started:  # too late for an answer: the server closes the connection and logs it
+                raise
+            message = unexpected(f"{scope.get('method', '')} {scope.get('path', '')}")
+            await error(500, "internal_error", message)(scope, receive, send)
 
 
 def _auth_answer(exc: AuthError) -> JSONResponse:

@@ -29,7 +29,7 @@ from spanhouse.query.listing import documented_params
 from spanhouse.query.metrics_openapi import COSTS_PATHS
 from spanhouse.query.params import NS_PER_S
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.responses import JSONResponse
+from spanhouse.query.responses import JSONResponse, amount, count
 from spanhouse.query.rollups import DAY, HOUR, finest_kept, ratio, rfc3339, rfc3339_ns, stored_times
 from spanhouse.store.retention import Retention
 
@@ -67,11 +67,12 @@ def routes(reader: Reader, tenant_of: TenantResolver, *, retention: Retention | 
 
 
 def _group(row: Row, by_turn: bool, total_cost: float) -> dict[str, Any]:
-    cost = float(row["cost_usd"])
+    cost = amount(float(row["cost_usd"]))
     return {
         "group": row["group_key"], "cost_usd": cost, "share": ratio(cost, total_cost),
-        "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
-        "cache_read_tokens": None if by_turn else row["cache_read_tokens"], "total_tokens": row["total_tokens"],
+        "input_tokens": count(row["input_tokens"]), "output_tokens": count(row["output_tokens"]),
+        "cache_read_tokens": None if by_turn else count(row["cache_read_tokens"]),
+        "total_tokens": count(row["total_tokens"]),
         "llm_calls": row["llm_calls"], "embedding_calls": row["embedding_calls"],
         "unpriced_calls": None if by_turn else row["unpriced_calls"],
         "turns": row["turns"] if by_turn else None,
@@ -100,7 +101,7 @@ async def _costs(reader: Reader, tenant: str, query: Mapping[str, str], retentio
 
     total_row = next((row for row in rows if row["is_total"]), EMPTY_TOTAL)
     groups = [row for row in rows if not row["is_total"]]
-    total_cost = float(total_row["cost_usd"])
+    total_cost = amount(float(total_row["cost_usd"]))
     total = _group(total_row, by_turn, total_cost)
     del total["group"], total["share"]
     return {
@@ -109,7 +110,7 @@ async def _costs(reader: Reader, tenant: str, query: Mapping[str, str], retentio
         "truncated": len(groups) > limit,
         "unpriced_models": [{
             "model": row["model"], "unpriced_calls": row["unpriced_calls"], "calls": row["calls"],
-            "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
+            "input_tokens": count(row["input_tokens"]), "output_tokens": count(row["output_tokens"]),
             "first_bucket": rfc3339(row["first_bucket"]), "last_bucket": rfc3339(row["last_bucket"]),
         } for row in unpriced],
         "unpriced_range": {"start": rfc3339(start_s), "end": rfc3339(end_s),

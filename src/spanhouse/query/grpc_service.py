@@ -3,7 +3,10 @@
 Every RPC is answered by the HTTP query API's own handlers, called in process through ASGI
 (no socket): the request's fields become the endpoint's query parameters, the metadata's API key
 its header, and the JSON document comes back as a `google.protobuf.Struct`. So gRPC and HTTP
-return the same data, with the same tenant scoping and validation, by construction.
+return the same data, with the same tenant scoping and validation, by construction. An error
+answer becomes the status its HTTP status maps to (400 INVALID_ARGUMENT, 404 NOT_FOUND, ...; 500
+and anything unmapped INTERNAL) with the answer's message, which for an unexpected error names an
+incident and nothing of the exception (api.py); an exception escaping the call is the same.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import orjson
 from google.protobuf import json_format, struct_pb2
 from starlette.types import ASGIApp, Message
 
+from spanhouse.query.responses import unexpected
 from spanhouse.v1 import query_pb2, query_pb2_grpc
 
 logger = logging.getLogger(__name__)
@@ -30,10 +34,14 @@ _FORWARDED = ("authorization", "x-api-key")
 
 
 async def call_asgi(app: ASGIApp, path: str, query: str, headers: list[tuple[str, str]]) -> tuple[int, bytes]:
-    """GET `path?query` on an ASGI app in process; (status, body)."""
+    """GET `path?query` on an ASGI app in process; (status, body).
+
+    `path` is decoded, as a server puts it in the ASGI scope and as routes match it (an id with a
+    space, `/`, `%`, `?` or `#` in it is itself); `raw_path` is its percent-encoded form.
+    """
     scope: dict[str, Any] = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "path": path, "raw_path": quote(path, safe="/").encode(), "query_string": query.encode(), "root_path": "",
         "headers": [(name.encode(), value.encode()) for name, value in headers],
         "client": ("grpc", 0), "server": ("spanhouse", 0),
     }
@@ -59,7 +67,9 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
         self._api = api
 
     async def GetTrace(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
-        return await self._get(context, f"/api/v1/traces/{quote(request.trace_id, safe='')}", {})
+        if not request.trace_id:  # the path would be the search's, with a slash: HTTP redirects it
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "trace id must be 32 hex characters, got ''")
+        return await self._get(context, f"/api/v1/traces/{request.trace_id}", {})
 
     async def SearchTraces(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
         params = {field.name: str(value) for field, value in request.ListFields() if field.name != "attributes"}
@@ -67,8 +77,7 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
         return await self._get(context, "/api/v1/traces", params)
 
     async def GetThread(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
-        return await self._get(context, f"/api/v1/threads/{quote(request.thread_id, safe='')}",
-                               dict(request.parameters))
+        return await self._get(context, f"/api/v1/threads/{request.thread_id}", dict(request.parameters))
 
     async def ListThreads(self, request: Any, context: grpc.aio.ServicerContext) -> struct_pb2.Struct:
         return await self._get(context, "/api/v1/threads", dict(request.parameters))
@@ -77,8 +86,11 @@ class QueryService(query_pb2_grpc.QueryServiceServicer):
                    params: Mapping[str, str]) -> struct_pb2.Struct:
         headers = [(str(name), str(value)) for name, value in (context.invocation_metadata() or ())
                    if str(name).lower() in _FORWARDED and isinstance(value, str)]
-        status, body = await call_asgi(self._api, path, urlencode(params), headers)
-        document = orjson.loads(body) if body else {}
+        try:
+            status, body = await call_asgi(self._api, path, urlencode(params), headers)
+            document = orjson.loads(body) if body else {}
+        except Exception:  # the call's boundary; api.py answers what it can, so this is a failure of its own
+            await context.abort(grpc.StatusCode.INTERNAL, unexpected(f"gRPC {path}"))
         if status != 200:
             message = document.get("error", {}).get("message", "") if isinstance(document, dict) else ""
             await context.abort(_CODES.get(status, grpc.StatusCode.INTERNAL), message or f"HTTP {status}")

@@ -43,6 +43,7 @@ from spanhouse.query.jaeger_model import NO_SERVICE, jaeger_kind, jaeger_trace, 
 from spanhouse.query.jaeger_openapi import OPENAPI
 from spanhouse.query.params import ParamError, choice, integer, text
 from spanhouse.query.reader import Reader, Row
+from spanhouse.query.responses import unexpected
 from spanhouse.query.timeline import content_hashes, inflate_content
 
 if TYPE_CHECKING:
@@ -109,6 +110,8 @@ def _answering(errors: Callable[[int, str], Response], handler: Handler) -> Hand
         except StoreError as exc:
             logger.error("jaeger query failed: %s", exc)
             return errors(500, exc.public)
+        except Exception:  # the request's boundary: Jaeger's clients read only their own envelope
+            return errors(500, unexpected(f"GET {request.url.path}"))
     return endpoint
 
 

@@ -14,7 +14,7 @@ HEX_TRACE_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 HEX_SPAN_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]{16}$"}
 HEX_LINKED_ID: Schema = {"type": "string", "pattern": "^[0-9a-f]*$", "description": "link ids are stored as sent"}
 STRINGS: Schema = {"type": "array", "items": {"type": "string"}}
-GO_DURATION = r"^[+]?(0|((\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$"
+GO_DURATION = r"^[+]?(0|(([0-9]+\.?[0-9]*|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$"
 
 
 def _object(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
@@ -141,7 +141,8 @@ def _get(operation_id: str, summary: str, parameters: list[dict[str, Any]], ok: 
     responses = {"200": ok, "400": _json("A bad parameter, named in the message", failure)}
     if not_found:
         responses["404"] = _json("No such trace for this tenant", failure)
-    responses["500"] = _json("The store failed the query", failure)
+    responses["500"] = _json("The store failed the query, or an unexpected error (its message names an incident)",
+                             failure)
     responses["503"] = _json("The store is unavailable", failure)
     return {"get": {"operationId": operation_id, "summary": summary, "tags": ["jaeger"],
                     "parameters": parameters, "responses": responses}}

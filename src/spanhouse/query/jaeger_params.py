@@ -20,14 +20,16 @@ from decimal import Decimal, InvalidOperation
 
 import orjson
 
-from spanhouse.query.params import ParamError, duration_ns, time_ns
+from spanhouse.query.params import ParamError, digits, duration_ns, time_ns
 
 MAX_TAGS = 32
 _HEX = re.compile(r"^[0-9a-fA-F]{1,32}$")
-_GO_DURATION = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+_GO_DURATION = re.compile(r"([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
+_DIGITS = re.compile(r"[0-9]+")
+MAX_GO_DURATION = 64  # characters: `1h30m15.5s` and the like are far shorter
 _GO_UNIT_NS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000, "s": 10**9, "m": 60 * 10**9,
                "h": 3600 * 10**9}
-_SPACED_OFFSET = re.compile(r"^(.*[0-9]) (\d{2}:\d{2})$")
+_SPACED_OFFSET = re.compile(r"^(.*[0-9]) ([0-9]{2}:[0-9]{2})$")
 _TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 MAX_DURATION_NS = 2**63 - 1
@@ -46,8 +48,8 @@ def micros(params: Mapping[str, str], name: str, now_ns: int) -> int | None:
     value = params.get(name, "").strip()
     if not value:
         return None
-    if value.isdigit():
-        number = int(value)
+    if _DIGITS.fullmatch(value):
+        number = digits(value, name)
         if number > MAX_DURATION_NS // 1_000:
             raise ParamError(name, f"microseconds out of range: {value[:40]}")
         return number * 1_000
@@ -76,6 +78,8 @@ def go_duration(params: Mapping[str, str], names: Sequence[str]) -> int | None:
 
 
 def _go_duration(text: str, name: str) -> int:
+    if len(text) > MAX_GO_DURATION:
+        raise ParamError(name, f"longer than {MAX_GO_DURATION} characters")
     body = text[1:] if text[:1] == "+" else text
     if body == "0":
         return 0

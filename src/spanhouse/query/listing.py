@@ -4,7 +4,10 @@ the query string, sort order, keyset cursors, and the JSON answer.
 Cursors are opaque to clients: URL-safe base64 of a small JSON object holding the last row's
 sort key and id, the time range the first page resolved (so a relative `start=-1h` does not move
 while paging and traces arriving later, after that range's end, cannot shift pages) and a
-fingerprint of the filters and sort, so a cursor is refused (400) with other filters. Keyset
+fingerprint of the filters and sort, so a cursor is refused (400) with other filters. A cursor
+is not signed, so what it carries is checked as the parameters it stands for are: its time range
+within the Int64 ns range, start before end and no longer than the list's maximum (an edited
+cursor must not lift the limit on how much one call scans). Keyset
 pagination on (sort key, id) returns every row that existed when paging began once, whatever is
 inserted meanwhile: a new row sorts before or after the cursor and moves no other row across it.
 A row whose own sort key changes while paging (a trace still receiving spans) can move across
@@ -22,9 +25,9 @@ from typing import Any
 
 import orjson
 
-from spanhouse.query.params import LATEST_NS, ParamError, TimeRange, choice, integer, time_range
+from spanhouse.query.params import LATEST_NS, ParamError, TimeRange, bounded_range, choice, integer, time_range
 
-CURSOR_VERSION = 1
+CURSOR_VERSION = 2  # 2: cost keys are the bits of a Float64, no longer nano-dollars
 
 
 
@@ -113,13 +116,16 @@ def page(params: Mapping[str, str], kind: str, filters: Mapping[str, Any], *, so
     extra: dict[str, Any] = {}
     token = params.get("cursor")
     if token:
-        cursor = _decode(token, kind, mark, bounded=default_window_ns is not None)
+        cursor = _decode(token, kind, mark, bounded=max_window_ns is not None)
         after = (cursor.pop("key"), cursor.pop("id"))
-        if default_window_ns is not None:
-            window = TimeRange(cursor.pop("start"), cursor.pop("end"))
+        if max_window_ns is not None:
+            try:
+                window = bounded_range(cursor.pop("start"), cursor.pop("end"), max_window_ns=max_window_ns)
+            except ParamError as exc:
+                raise ParamError("cursor", f"not a cursor this API returned ({exc})") from exc
         extra = cursor
-    elif default_window_ns is not None:
-        assert max_window_ns is not None
+    elif max_window_ns is not None:
+        assert default_window_ns is not None
         window = time_range(params, default_window_ns=default_window_ns, max_window_ns=max_window_ns)
     return Page(sort, order == "desc", limit, window, after, mark, extra)
 

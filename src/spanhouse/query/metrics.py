@@ -38,7 +38,7 @@ from spanhouse.query.listing import documented_params
 from spanhouse.query.metrics_openapi import METRICS_PATHS
 from spanhouse.query.params import NS_PER_S, ParamError
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.responses import JSONResponse
+from spanhouse.query.responses import JSONResponse, amount, count
 from spanhouse.query.rollups import (
     DAY,
     DIMENSIONS,
@@ -81,11 +81,11 @@ MEASURES: dict[str, Callable[[Row], Any]] = {
     "llm_calls": lambda row: row["llm_calls"],
     "errors": lambda row: row["errors"],
     "error_rate": lambda row: ratio(row["errors"], row["spans"]),
-    "input_tokens": lambda row: row["input_tokens"],
-    "output_tokens": lambda row: row["output_tokens"],
-    "cache_read_tokens": lambda row: row["cache_read_tokens"],
-    "total_tokens": lambda row: row["total_tokens"],
-    "cost_usd": lambda row: float(row["cost_usd"]),
+    "input_tokens": lambda row: count(row["input_tokens"]),
+    "output_tokens": lambda row: count(row["output_tokens"]),
+    "cache_read_tokens": lambda row: count(row["cache_read_tokens"]),
+    "total_tokens": lambda row: count(row["total_tokens"]),
+    "cost_usd": lambda row: amount(float(row["cost_usd"])),
     "unpriced_spans": lambda row: row["unpriced_spans"],
     "avg_latency_ms": lambda row: ratio(row["duration_ns"] / 1e6, row["spans"]),
     "p50_latency_ms": _quantile(0),
@@ -163,9 +163,9 @@ def _kpis(row: Row | None) -> dict[str, Any]:
                 "llm_error_rate": None, "spans": 0, "errors": 0}
     llm_calls = row["llm_calls"]
     return {
-        "active_threads": row["active_threads"], "llm_calls": llm_calls, "input_tokens": row["input_tokens"],
-        "output_tokens": row["output_tokens"], "total_tokens": row["total_tokens"],
-        "cost_usd": float(row["cost_usd"]),
+        "active_threads": row["active_threads"], "llm_calls": llm_calls, "input_tokens": count(row["input_tokens"]),
+        "output_tokens": count(row["output_tokens"]), "total_tokens": count(row["total_tokens"]),
+        "cost_usd": amount(float(row["cost_usd"])),
         "avg_llm_latency_ms": ratio(row["llm_duration_ns"] / 1e6, llm_calls),
         "p95_llm_latency_ms": finite(row["p95_llm_latency_ms"]) if llm_calls else None,
         "error_rate": ratio(row["errors"], row["spans"]), "llm_error_rate": ratio(row["llm_errors"], llm_calls),
@@ -280,8 +280,8 @@ async def _agents(reader: Reader, tenant: str, query: Query, now_ns: int) -> dic
     agents = [{
         "agent_name": row["agent_name"], "turns": row["turns"], "threads": row["threads"], "users": row["users"],
         "spans": row["spans"], "llm_calls": row["llm_calls"], "tool_calls": row["tool_calls"],
-        "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
-        "total_tokens": row["total_tokens"], "cost_usd": float(row["cost_usd"]), "errors": row["errors"],
+        "input_tokens": count(row["input_tokens"]), "output_tokens": count(row["output_tokens"]),
+        "total_tokens": count(row["total_tokens"]), "cost_usd": amount(float(row["cost_usd"])), "errors": row["errors"],
         "turns_with_errors": row["turns_with_errors"], "error_share": ratio(row["turns_with_errors"], row["turns"]),
         "avg_turn_ms": finite(row["avg_turn_ms"]), "p95_turn_ms": finite(row["p95_turn_ms"]),
         "avg_llm_latency_ms": ratio(row["llm_duration_ns"] / 1e6, row["llm_calls"]),

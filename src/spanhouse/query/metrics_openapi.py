@@ -42,7 +42,7 @@ def responses(ok: Schema, description: str) -> dict[str, Any]:
     return {
         "200": {"description": description, "content": {"application/json": {"schema": ok}}},
         "400": error("a bad parameter: `error.code` is `invalid_parameter`, `error.parameter` names it"),
-        "500": error("the store failed the query"),
+        "500": error("the store failed the query, or an unexpected error (its message names an incident)"),
         "503": error("the store cannot be reached"),
     }
 
@@ -177,7 +177,7 @@ METRICS_PATHS: dict[str, Any] = {
         "getKpis", "Live KPIs against the previous window",
         "From minute rollups when they hold both windows, else hourly ones (window rounded up to hours); "
         "the current window ends with the running minute (hour).",
-        [param("window", {"type": "string", "pattern": r"^-?\d+(ns|us|ms|s|m|h|d|w)$", "default": "1h"},
+        [param("window", {"type": "string", "pattern": r"^-?[0-9]+(ns|us|ms|s|m|h|d|w)$", "default": "1h"},
                "5m to 7d, whole minutes")],
         KPI_RESPONSE, "each KPI's value, previous value and change", TAG),
     "/api/v1/metrics/timeseries": get(

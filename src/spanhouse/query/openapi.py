@@ -35,7 +35,8 @@ def error_responses(*statuses: int) -> dict[str, Any]:
     """Response objects for the given error statuses, all with the shared error body."""
     meaning = {400: "a parameter is invalid (named in the body)", 401: "missing or unknown API key",
                403: "the API key lacks the role", 404: "not found", 413: "request body too large",
-               415: "unsupported media type", 429: "busy: retry after Retry-After", 500: "the store failed",
+               415: "unsupported media type", 429: "busy: retry after Retry-After",
+               500: "the store failed, or an unexpected error (its message names an incident)",
                503: "the store is unreachable", 504: "the query ran out of time"}
     return {str(status): {"description": meaning[status],
                           "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}

@@ -51,7 +51,7 @@ def json_response(description: str, schema: Schema) -> Schema:
 
 ERROR_RESPONSES: dict[str, Schema] = {
     "400": json_response("A bad parameter, named in error.parameter", ERROR),
-    "500": json_response("The store failed the query", ERROR),
+    "500": json_response("The store failed the query, or an unexpected error (its message names an incident)", ERROR),
     "503": json_response("The store cannot be reached", ERROR),
 }
 

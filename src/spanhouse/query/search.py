@@ -34,7 +34,7 @@ from spanhouse.query import schemas
 from spanhouse.query.listing import page, strict_params
 from spanhouse.query.params import NS_PER_S, ParamError, choice, integer, number, text
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.responses import JSONResponse
+from spanhouse.query.responses import JSONResponse, amount, count
 from spanhouse.query.timeline import rfc3339_ns
 
 TenantResolver = Callable[[Request], str]
@@ -89,10 +89,10 @@ def trace_row(row: Row) -> dict[str, Any]:
         "tool_calls": row["tool_calls"],
         "retrieval_calls": row["retrieval_calls"],
         "embedding_calls": row["embedding_calls"],
-        "input_tokens": row["input_tokens"],
-        "output_tokens": row["output_tokens"],
-        "total_tokens": row["total_tokens"],
-        "cost_usd": row["cost_usd"],
+        "input_tokens": count(row["input_tokens"]),
+        "output_tokens": count(row["output_tokens"]),
+        "total_tokens": count(row["total_tokens"]),
+        "cost_usd": amount(row["cost_usd"]),
         "error_count": row["error_count"],
         "thread_id": row["thread_id"] or None,
         "user_id": row["user_id"] or None,

@@ -31,7 +31,7 @@ from spanhouse.query import schemas
 from spanhouse.query.listing import page, strict_params
 from spanhouse.query.params import NS_PER_S, ParamError, choice, integer, number, text
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.responses import JSONResponse
+from spanhouse.query.responses import JSONResponse, amount, count
 from spanhouse.query.timeline import rfc3339_ns, rollup_totals
 from spanhouse.query.trace_docs import load_timelines
 
@@ -56,9 +56,10 @@ def thread_json(row: Row) -> dict[str, Any]:
         "first_seen": rfc3339_ns(row["first_seen_ns"]),
         "last_seen": rfc3339_ns(row["last_seen_ns"]),
         **{name: row[name] for name in (
-            "duration_ms", "traces", "spans", "llm_calls", "tool_calls", "retrieval_calls", "embedding_calls",
-            "input_tokens", "output_tokens", "total_tokens", "total_cost", "error_count", "success_count",
-            "latest_status")},
+            "duration_ms", "traces", "spans", "llm_calls", "tool_calls", "retrieval_calls", "embedding_calls")},
+        **{name: count(row[name]) for name in ("input_tokens", "output_tokens", "total_tokens")},
+        "total_cost": amount(row["total_cost"]),
+        **{name: row[name] for name in ("error_count", "success_count", "latest_status")},
         "latest_model": row["latest_model"] or None,
         "agent_name": row["agent_name"] or None,
         "user_id": row["user_id"] or None,

@@ -24,6 +24,7 @@ from spanhouse.normalise.content_store import inflate_attribute, referenced_hash
 from spanhouse.normalise.events import messages_from_event
 from spanhouse.query.critical_path import critical_path, self_time_ns
 from spanhouse.query.reader import Row
+from spanhouse.query.responses import amount, count
 
 NS_PER_MS = 1_000_000
 MAX_ERROR_SPANS = 100
@@ -233,8 +234,9 @@ def totals(rows: Iterable[Row], wall_time_ns: int) -> dict[str, Any]:
     return {
         "spans": spans, "llm_calls": counts["LLM"], "tool_calls": counts["TOOL"],
         "retrieval_calls": counts["RETRIEVAL"], "embedding_calls": counts["EMBEDDING"],
-        "input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": total_tokens,
-        "cost_usd": cost, "errors": errors, "wall_time_ms": _ms(wall_time_ns),
+        "input_tokens": count(input_tokens), "output_tokens": count(output_tokens),
+        "total_tokens": count(total_tokens), "cost_usd": amount(cost), "errors": errors,
+        "wall_time_ms": _ms(wall_time_ns),
     }
 
 
@@ -261,8 +263,8 @@ def rollup_totals(row: Row) -> dict[str, Any]:
     return {
         "spans": row["span_count"], "llm_calls": row["llm_calls"], "tool_calls": row["tool_calls"],
         "retrieval_calls": row["retrieval_calls"], "embedding_calls": row["embedding_calls"],
-        "input_tokens": row["input_tokens"], "output_tokens": row["output_tokens"],
-        "total_tokens": row["total_tokens"], "cost_usd": row["cost_usd"], "errors": row["error_count"],
+        "input_tokens": count(row["input_tokens"]), "output_tokens": count(row["output_tokens"]),
+        "total_tokens": count(row["total_tokens"]), "cost_usd": amount(row["cost_usd"]), "errors": row["error_count"],
         "wall_time_ms": _ms(row["end_ns"] - row["start_ns"]),
     }
 

@@ -21,8 +21,12 @@
 --  3. Span filters (service, model, category, attr.*) hold when some span of the trace matches
 --     each of them, not necessarily the same span; trace filters apply to the trace's totals and
 --     resolved thread, user and agent.
--- Sort keys are Int64 so that the keyset comparison is exact: ns for start and duration, tokens,
--- and cost in nano-dollars (a float sum's last bits depend on summation order).
+-- Sort keys are Int64 so that the keyset comparison is exact (a Float64 cursor key would go
+-- through text twice): ns for start and duration; tokens, saturated at 2^63-1 as the API shows
+-- them; cost as the bits of its Float64, which order as the value does for costs (never
+-- negative), up to an overflowed sum (inf) and without the overflow of an integer conversion
+-- (a span of 1e300 USD), rounded to nano-dollars first where that is exact, since a float sum's
+-- last bits depend on summation order.
 WITH
     extent AS
     (
@@ -39,8 +43,8 @@ SELECT
     toUnixTimestamp64Nano(turn.started) AS start_ns,
     toUnixTimestamp64Nano(turn.ended) AS end_ns,
     multiIf({sort:String} = 'duration', end_ns - start_ns,
-            {sort:String} = 'tokens', toInt64(turn.total_tokens),
-            {sort:String} = 'cost', toInt64(round(turn.cost * 1e9)),
+            {sort:String} = 'tokens', toInt64(least(turn.total_tokens, 9223372036854775807)),
+            {sort:String} = 'cost', reinterpretAsInt64(if(turn.cost < 1e15, round(turn.cost, 9), turn.cost)),
             start_ns) AS sort_key
 FROM
 (

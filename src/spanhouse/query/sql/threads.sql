@@ -18,7 +18,8 @@
 -- the tenant's whole trace_rollup (two columns of it here), which is ordered by trace id: at much
 -- larger sizes a thread-level rollup keyed by last activity would be the next step.
 --
--- Sort keys are Int64 so that the keyset comparison is exact (cost in nano-dollars).
+-- Sort keys are Int64 so that the keyset comparison is exact, made as search_traces.sql makes them
+-- (tokens saturated at 2^63-1; cost as the bits of its Float64, rounded to nano-dollars first).
 WITH
     -- turns with a partial row ending at or after the window's start: a superset of the turns
     -- ending in it
@@ -62,8 +63,9 @@ SELECT
     thread.avg_llm_latency_ms AS avg_llm_latency_ms,
     thread.avg_tool_latency_ms AS avg_tool_latency_ms,
     multiIf({sort:String} = 'duration', toInt64(thread.duration_ms),
-            {sort:String} = 'tokens', toInt64(thread.total_tokens),
-            {sort:String} = 'cost', toInt64(round(thread.total_cost * 1e9)),
+            {sort:String} = 'tokens', toInt64(least(thread.total_tokens, 9223372036854775807)),
+            {sort:String} = 'cost', reinterpretAsInt64(if(thread.total_cost < 1e15, round(thread.total_cost, 9),
+                                                          thread.total_cost)),
             {sort:String} = 'errors', toInt64(thread.error_count),
             last_seen_ns) AS sort_key
 FROM
