@@ -305,6 +305,8 @@ BAD_REQUESTS = [
     (b'{"query": "SELECT 1", "format": "xml"}', "application/json", 400, "invalid_format"),
     (b'{"query": "SELECT 1", "max_rows": 0}', "application/json", 400, "invalid_max_rows"),
     (b'{"query": "SELECT 1", "max_rows": "ten"}', "application/json", 400, "invalid_max_rows"),
+    (b'{"query": "SELECT 1", "max_rows": "\xd9\xa3"}', "application/json", 400, "invalid_max_rows"),  # Arabic 3
+    (b'{"query": "SELECT 1", "max_rows": "' + b"9" * 5000 + b'"}', "application/json", 400, "invalid_max_rows"),
     (b"SELECT '\xff'", "text/plain", 400, "invalid_body"),
     (b"SELECT 1 " + b" " * (1 << 20), "text/plain", 413, "body_too_large"),
 ]

@@ -6,7 +6,7 @@ Routes:
   GET /api/v1/traces              trace search (see `search.py`)
   GET /api/v1/threads             threads by last activity; GET /api/v1/threads/{id} one thread's timeline
                                   (see `threads.py`)
-  POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: admin only once auth exists
+  POST /api/v1/sql                ad-hoc read-only SQL (see `sql_api.py`), all tenants: an admin key when keys exist
   GET /openapi.json               the OpenAPI 3.1 document of this API (openapi.py)
   GET /api/v1/metrics/kpi         live KPIs against the previous window (see `metrics.py`, as the next two)
   GET /api/v1/metrics/timeseries  a rollup measure per minute / hour / day, grouped and filtered

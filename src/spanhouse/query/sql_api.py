@@ -23,6 +23,7 @@ the body is read.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -37,6 +38,7 @@ from starlette.responses import Response
 from spanhouse.errors import Overloaded, QueryRefused, StoreError, StoreUnavailable
 from spanhouse.query import jsonsafe
 from spanhouse.query.adhoc import TIMEOUT_CODES, AdhocSql, ParameterRefused, Result
+from spanhouse.query.params import ParamError, digits
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +144,9 @@ async def _parse(request: Request) -> tuple[str, str, int | None, dict[str, Any]
         raise RequestError(400, "invalid_body", "query must be a non-empty string")
     if form not in FORMATS:
         raise RequestError(400, "invalid_format", f"format must be one of {', '.join(FORMATS)}, got {form!r}")
-    if isinstance(max_rows, str) and max_rows.isdecimal():
-        max_rows = int(max_rows)
+    if isinstance(max_rows, str):  # ASCII digits only, as every number parameter; others are refused below
+        with contextlib.suppress(ParamError):
+            max_rows = digits(max_rows, "max_rows")
     if max_rows is not None and (not isinstance(max_rows, int) or isinstance(max_rows, bool) or max_rows < 1):
         raise RequestError(400, "invalid_max_rows",
                            f"max_rows must be a positive integer, got {max_rows!r}")
