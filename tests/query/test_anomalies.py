@@ -24,3 +24,10 @@ def test_every_documented_parameter_is_taken(seeded):
         "status": "OPEN,RESOLVED", "severity": "critical", "type": "error_rate", "agent": "a", "model": "m",
         "start": "-1d", "end": "now", "limit": "5", "offset": "0"})
     assert (response.status_code, response.json()["anomalies"]) == (200, [])
+
+
+def test_nothing_found_is_a_total_of_0_and_a_page_past_the_end_an_unknown_total(seeded):
+    empty = seeded.get("/api/v1/anomalies", {"type": "error_rate"}).json()
+    assert (empty["anomalies"], empty["total"], empty["next_offset"]) == ([], 0, None)
+    past = seeded.get("/api/v1/anomalies", {"offset": "100"}).json()
+    assert (past["anomalies"], past["total"]) == ([], None)
