@@ -42,6 +42,8 @@ def test_a_rules_file_overrides_by_name_adds_disables_and_holds_budgets(tmp_path
     ('[[rules]]\nname = "x"\ntype = "nope"\nmetric = "m"\nmethod = "ratio"\nthreshold = 1\n', "rule x: type must be"),
     ('[[rules]]\nname = "error_rate"\nmethod = "median"\n', "rule error_rate: method must be"),
     ('[[rules]]\nname = "error_rate"\nwindow = "soon"\n', "rule error_rate: window: expected a duration"),
+    ('[[rules]]\nname = "runaway_loop"\nmethod = "zscore"\n',
+     "rule runaway_loop: a runaway_loop rule has no baseline, so its method must be threshold, got 'zscore'"),
     ('[[rules]]\nname = "error_rate"\nthreshhold = 1\n', "rule error_rate: unknown keys threshhold"),
     ('[[budgets]]\nname = "b"\nperiod = "weekly"\nlimit_usd = 1\n', "budget b: period must be daily or monthly"),
     ('[[rules]]\nname = "error_rate"\nweekday_min_baseline = 2\n',

@@ -181,6 +181,11 @@ def _rule(raw: dict[str, Any]) -> Rule:
                                   ("direction", rule.direction, ("above", "below"))):
         if value not in allowed:
             raise ConfigError(f"rule {name}: {label} must be one of {', '.join(allowed)}, got {value!r}")
+    if rule.type == "runaway_loop" and rule.method != "threshold":
+        # its query counts a thread's tool calls in the window and has no baseline nor previous
+        # window, so any other method would judge against zeros and never fire
+        raise ConfigError(f"rule {name}: a runaway_loop rule has no baseline, so its method must be threshold, "
+                          f"got {rule.method!r}")
     if rule.window_s <= 0 or rule.baseline_s <= rule.window_s:
         raise ConfigError(f"rule {name}: window must be positive and shorter than baseline")
     if rule.baseline_s > UINT32_MAX:
