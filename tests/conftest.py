@@ -18,6 +18,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from clickhouse_connect.driver.client import Client
 
@@ -150,14 +151,27 @@ class RunningServer:
     def api(self) -> str:
         return f"http://127.0.0.1:{self.ports.api}"
 
+    def settled(self, timeout_s: float = 30.0) -> None:
+        """Wait until everything acknowledged is queryable, as /healthz reports it.
+
+        Exports sent one after the other are queryable once acknowledged; concurrent ones may be
+        acknowledged from the write-ahead log and inserted up to a flush interval later.
+        """
+        deadline = time.monotonic() + timeout_s
+        while any(httpx.get(f"{self.api}/healthz", timeout=30).json()["not_yet_queryable"].values()):
+            assert time.monotonic() < deadline, "acknowledged spans were not inserted in time"
+            time.sleep(0.01)
+
 
 @pytest.fixture
-def server_factory(settings: Settings) -> Iterator[Callable[..., RunningServer]]:
+def server_factory(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     started: list[RunningServer] = []
 
     def start(**overrides: Any) -> RunningServer:
         values = {name: getattr(settings, name) for name in settings.__slots__}
         values.update(overrides)
+        if not str(values["clickhouse_dsn"]).startswith("chdb:") and not values["wal_dir"]:
+            values["wal_dir"] = str(tmp_path / "wal")  # not ./spanhouse-wal in the repository
         server = RunningServer(Settings(**values)).__enter__()
         started.append(server)
         return server

@@ -46,15 +46,32 @@ class Settings:
     )
     batch_max_spans: int = _setting(50_000, "Most spans one ClickHouse insert carries.")
     flush_interval_ms: int = _setting(
-        50,
-        "Longest time an export waits for others to share its insert. An idle server inserts a request at "
-        "once; right after an insert, requests wait until this long after the first of them arrived (or until "
-        "batch_max_spans are waiting), so under load one insert, one part on disk, carries many requests.",
+        1000,
+        "Longest time spans acknowledged from the write-ahead log wait for others to share their insert: under "
+        "load, how long after its acknowledgement a span may take to become queryable. An export reaching an "
+        "idle server is inserted at once and acknowledged when queryable; one arriving during an insert is "
+        "logged and acknowledged, and waits until this long after the first of those arrived (or until "
+        "batch_max_spans are waiting), so one insert, one part on disk, carries many requests. With wal_dir "
+        "off, exports wait for their insert, linger included: lower it then (e.g. 50).",
+    )
+    wal_dir: str = _setting(
+        "",
+        "Directory of the write-ahead log that acknowledges exports arriving while an insert runs (a folder "
+        "per database and table below it). Empty: `spanhouse-wal` inside the embedded store's directory, or "
+        "`./spanhouse-wal` with a ClickHouse server (give each spanhouse process its own). `off`: no log, every "
+        "export waits for its insert (the only mode of `chdb://memory`).",
+    )
+    wal_fsync: bool = _setting(
+        False,
+        "fsync the write-ahead log before acknowledging. Without it, acknowledged spans survive the process "
+        "being killed (the kernel holds the written pages), as ClickHouse's own inserts do by default; with it, "
+        "they survive a power cut too, at the cost of a disk flush per group of exports.",
     )
     queue_max_spans: int = _setting(
         100_000,
-        "Spans accepted but not yet durable, at most. Past it, exports are refused with a retryable overload "
-        "answer (HTTP 429 / gRPC RESOURCE_EXHAUSTED). With inflight_max_bytes, this bounds the memory ingest uses.",
+        "Spans accepted but not yet inserted into ClickHouse, at most. Past it, exports are refused with a "
+        "retryable overload answer (HTTP 429 / gRPC RESOURCE_EXHAUSTED). With inflight_max_bytes, this bounds the "
+        "memory ingest uses.",
     )
     max_request_bytes: int = _setting(
         16 * 1024 * 1024,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -50,9 +51,38 @@ def test_a_trace_sent_in_several_requests_is_one_timeline(server):
         (hex_id(1, 8), 0, 0.0), (hex_id(2, 8), 1, 1000.0)]
 
 
-def test_healthz_reports_a_reachable_store(server):
+NOTHING_PENDING = {"spans": 0, "log_records": 0, "message_texts": 0}
+
+
+def test_healthz_reports_a_reachable_store_and_nothing_waiting_to_be_queryable(server):
     response = httpx.get(f"{server.api}/healthz", timeout=30)
-    assert (response.status_code, response.json()) == (200, {"status": "ok", "store": "reachable"})
+    assert (response.status_code, response.json()) == (
+        200, {"status": "ok", "store": "reachable", "not_yet_queryable": NOTHING_PENDING})
+
+
+def test_healthz_counts_acknowledged_spans_until_their_insert_makes_them_queryable(server_factory):
+    server = server_factory(flush_interval_ms=2000)
+
+    def send(trace: int) -> None:
+        httpx.post(server.http_endpoint + "/v1/traces", content=export_request(make_span(trace=trace)).
+                   SerializeToString(), headers={"Content-Type": "application/x-protobuf"},
+                   timeout=30).raise_for_status()
+
+    # Sent together, all but the first arrive during an insert: acknowledged from the write-ahead
+    # log, queryable once the flush interval has passed.
+    waiting, sent = 0, []
+    for attempt in range(5):
+        traces = range(10 * attempt + 10, 10 * attempt + 18)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(send, traces))
+        sent += traces
+        waiting = httpx.get(f"{server.api}/healthz", timeout=30).json()["not_yet_queryable"]["spans"]
+        if waiting:
+            break
+    assert waiting > 0
+    server.settled()
+    assert {httpx.get(f"{server.api}/api/v1/traces/{hex_id(trace)}", timeout=30).status_code
+            for trace in sent} == {200}
 
 
 def test_every_span_inherits_the_thread_and_agent_named_by_a_later_span_of_its_trace(server):

@@ -82,6 +82,7 @@ def live(chdb_path: Path) -> Iterator[tuple[RunningServer, list[Any]]]:
         exports = list(workload(seed=3, traces=150, days=1, start_ns=time.time_ns() - 50 * MINUTE_NS,
                                 day_ns=40 * MINUTE_NS, tenants=("default",)))
         send_exports(server, exports)
+        server.settled()
         yield server, turns_of(sent_spans(exports))
 
 

@@ -78,7 +78,8 @@ def test_exports_while_the_store_is_down_get_retryable_refusals_and_are_stored_w
     # What OTLP exporters do with those answers: send the same spans again later.
     assert post(server, 2, "during, over HTTP").status_code == 200
     grpc_export(server, 3, "during, over gRPC")
-    assert httpx.get(f"{server.api}/healthz", timeout=30).json() == {"status": "ok", "store": "reachable"}
+    assert httpx.get(f"{server.api}/healthz", timeout=30).json() == {
+        "status": "ok", "store": "reachable", "not_yet_queryable": {"spans": 0, "log_records": 0, "message_texts": 0}}
     assert [span_names(server, trace) for trace in (1, 2, 3)] == [
         ["before"], ["during, over HTTP"], ["during, over gRPC"]]
 

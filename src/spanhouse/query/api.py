@@ -65,7 +65,8 @@ def error(status: int, code: str, message: str, **details: object) -> JSONRespon
 
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
                require_admin: AdminCheck = no_auth, retention: Retention | None = None,
-               anomaly_store: AnomalyStore | None = None, alerter: Alerter | None = None) -> Starlette:
+               anomaly_store: AnomalyStore | None = None, alerter: Alerter | None = None,
+               backlog: Callable[[], dict[str, int]] | None = None) -> Starlette:
     """The query API.
 
     Args:
@@ -75,6 +76,7 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         require_admin: raises HTTPException unless the request may run ad-hoc SQL (which sees every tenant).
         anomaly_store: changes anomalies' status; without it the anomaly routes are not served.
         alerter: sends test messages; without it the alert routes are not served.
+        backlog: what each writer holds that is not yet queryable, by kind, shown by /healthz.
     """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
@@ -104,7 +106,10 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             return JSONResponse({"status": "unavailable", "store": exc.public}, status_code=503)
         if not rows or not next(iter(rows[0].values())):
             return JSONResponse({"status": "unavailable", "store": "schema missing"}, status_code=503)
-        return JSONResponse({"status": "ok", "store": "reachable"})
+        # Under load, acknowledged spans wait in the write-ahead log for their insert: how many
+        # tells an operator how far queries lag behind, and 0 that everything sent is queryable.
+        return JSONResponse({"status": "ok", "store": "reachable", **({"not_yet_queryable": backlog()}
+                                                                         if backlog else {})})
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

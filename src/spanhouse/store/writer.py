@@ -1,33 +1,41 @@
 """The single writer: group-commits queued, already encoded blocks into ClickHouse.
 
 Contract:
-  * `submit` returns a future that completes only once the batch's insert has returned, i.e.
-    the rows are in a committed part on disk: an export is acknowledged only then, so an
-    acknowledged span survives `kill -9` of the process right after.
-  * One thread inserts. While an insert runs, new batches queue; the next insert takes all of
-    them (up to `batch_max_spans`). Each insert has a large fixed cost (with chDB, parts and
-    merges included, ~150 us of CPU per span at 490 rows against ~27 us at 31,360: `make
-    bench-inserts`), so the writer also lingers (`Linger`): a block that reaches an idle writer
-    (no insert ended within `flush_interval_s`) is inserted at once, so an idle server answers
-    after one insert; otherwise the pending blocks wait until they add up to `batch_max_spans`
-    or the oldest has waited `flush_interval_s`. So no block lingers longer than one interval
-    (beyond waiting for the insert in progress), a trickle of small requests cannot create a
-    part per request, and under load inserts grow with the arrival rate. close() ends a linger.
-  * The queue is bounded in spans (accepted but not yet durable, in-flight insert included):
+  * `submit` returns a future that completes once the block is durable. An acknowledgement waits
+    for it, so an acknowledged span survives `kill -9` of the process right after. Durable means:
+      - at an idle writer (no insert running, nothing waiting), inserted: the export's insert
+        starts at once and the future completes when it has returned, so the rows are queryable
+        when the client hears back;
+      - otherwise, with a write-ahead log (`store/wal.py`), appended to the log: the future
+        completes after one file write, and the block joins the next insert. A restart inserts
+        what the log holds before anything else. Without a log, the block waits for its insert.
+  * One thread inserts. Each insert has a large fixed cost (with chDB, parts and merges included,
+    ~150 us of CPU per span at 490 rows against ~27 us at 31,360: `make bench-inserts`), so the
+    writer lingers (`Linger`): blocks that arrive while it is busy wait until they add up to
+    `batch_max_spans` or the oldest has waited `flush_interval_s`. With the log, nobody waits on
+    that linger but a reader: it is how stale a query may be under load, and inserts grow with
+    the arrival rate without slowing acknowledgements. A block whose client waits on its insert
+    (the idle case) is inserted at once. close() ends a linger.
+  * The queue is bounded in spans (accepted but not yet inserted, in-flight insert included):
     past the bound `submit` raises `Overloaded` at once instead of growing memory.
-  * Retryable store failures are retried with capped, jittered exponential backoff until
-    `retry_deadline_s`; then the batches' futures fail with `StoreUnavailable`. When a grouped
-    insert fails for a non-retryable reason, each batch is retried on its own so one bad
-    request cannot fail the requests queued beside it.
+  * Retryable store failures are retried with capped, jittered exponential backoff. A client
+    waiting on an insert gets `StoreUnavailable` after `retry_deadline_s`; blocks already
+    acknowledged from the log are retried until the store is back (or the writer closes: they
+    stay in the log for the next start), and while the store is failing, new blocks are refused
+    with `StoreUnavailable` rather than logged. When a grouped insert fails for a non-retryable
+    reason, each block is retried on its own so one bad request cannot fail the requests queued
+    beside it; a logged block ClickHouse refuses is kept in the log's `rejected/` folder.
   * A retry never stores a batch twice: each insert carries an `insert_deduplication_token`,
     the same on every retry of the same blocks and new for any other set of blocks (a batch
-    retried alone after its group failed gets its own), so when an insert committed but its
-    answer was lost, ClickHouse drops the retry, in the table and in every materialized view
-    target fed from it (migration 0033 gives the single-node tables a deduplication window;
-    Replicated tables keep one by default).
-  * On exit, everything queued is flushed before the thread stops. close() also ends a retry
-    backoff: once closing, a failed insert is not tried again and its futures fail with
-    `StoreUnavailable`, so closing a writer whose store is down returns promptly.
+    retried alone after its group failed gets its own). The log records the token of the insert
+    in flight, so a restart repeats that insert under the same token. When an insert committed
+    but its answer was lost (or the process died right after), ClickHouse drops the repeat, in
+    the table and in every materialized view target fed from it (migration 0033 gives the
+    single-node tables a deduplication window; Replicated tables keep one by default).
+  * On exit, everything queued is inserted before the threads stop. close() also ends a retry
+    backoff: once closing, a failed insert is not tried again; waiting clients get
+    `StoreUnavailable`, logged blocks stay in the log, so closing a writer whose store is down
+    returns promptly.
   * Blocks arrive already in Native format (`store/native.py`): the thread only concatenates
     them, so its time goes to ClickHouse, not to Python serialisation.
 """
@@ -36,6 +44,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import random
 import threading
 import time
@@ -51,6 +60,7 @@ from clickhouse_connect.driver.client import Client
 from spanhouse.errors import Overloaded, StoreError, StoreUnavailable
 from spanhouse.store.client import map_error
 from spanhouse.store.native import NativeBlock, TableLayout
+from spanhouse.store.wal import Record, Recovered, WriteAheadLog
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +78,10 @@ class SpanSink(Protocol):
 
 class _Pending(NamedTuple):
     block: NativeBlock
-    future: Future[None]
+    future: Future[None] | None  # None: acknowledged already (logged); nobody waits on the insert
     arrived: float
+    seq: int | None  # its number in the write-ahead log, when it was logged
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +108,7 @@ class Linger:
 
 
 class BatchWriter:
-    """Owns one ClickHouse client (chDB allows one call at a time per handle) and one thread."""
+    """Owns one ClickHouse client (chDB allows one call at a time per handle) and its threads."""
 
     def __init__(
         self,
@@ -107,31 +119,64 @@ class BatchWriter:
         flush_interval_s: float = 0.05,
         queue_max_spans: int = 100_000,
         retry_deadline_s: float = 30.0,
+        wal: WriteAheadLog | None = None,
+        insert_niceness: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """Args:
+            wal: the write-ahead log that acknowledges blocks arriving while the writer is busy;
+                without one, every block waits for its insert.
+            insert_niceness: raise the inserting thread's nice value by this much, so that with an
+                embedded engine (inserts on this machine's cores) the decoding that acknowledgements
+                wait on goes first, and logged inserts take the time left over.
+        """
         self._client = client
         self._table = layout.table
-        self._columns = list(layout.names)
+        self._columns = tuple(layout.names)
         self._batch_max = batch_max_spans
         self._linger = Linger(flush_interval_s, batch_max_spans)
         self._queue_max = queue_max_spans
         self._retry_deadline = retry_deadline_s
+        self._wal = wal
+        self._niceness = insert_niceness
         self._clock = clock
         self._cond = threading.Condition()
         self._pending: deque[_Pending] = deque()
+        self._to_log: list[tuple[NativeBlock, Future[None]]] = []
+        self._logging = False  # the log thread holds blocks taken from _to_log
+        self._inserting = False
         self._pending_spans = 0  # not yet taken by an insert
-        self._queued_spans = 0  # not yet durable: pending + the insert in flight
+        self._queued_spans = 0  # not yet inserted: to log + pending + the insert in flight
+        self._failing: StoreUnavailable | None = None  # the store's last error, while inserts keep failing
         self._stopping = False
+        self._log_drained = False
         self._closed = threading.Event()  # set by close(): ends a retry backoff at once
         # Tokens: unique to this writer's lifetime, then one number per set of blocks inserted.
         self._token_prefix = f"spanhouse-{uuid.uuid4().hex}"
         self._token_numbers = itertools.count(1)
         self._thread: threading.Thread | None = None
+        self._log_thread: threading.Thread | None = None
         self.inserted_spans = 0
         self.inserts = 0
+        self.logged_blocks = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> BatchWriter:
+        """Insert what the log holds from the last run, then start the threads.
+
+        Raises:
+            StoreError: the log cannot be opened, or the store failed the replay (the log keeps it).
+        """
+        if self._wal is not None:
+            recovered = self._wal.open()
+            try:
+                self._replay(recovered)
+            except BaseException:
+                self._wal.close()
+                raise
+            self._log_thread = threading.Thread(target=self._log_run, name=f"spanhouse-log-{self._table}",
+                                                daemon=True)
+            self._log_thread.start()
         self._thread = threading.Thread(target=self._run, name="spanhouse-writer", daemon=True)
         self._thread.start()
         return self
@@ -144,12 +189,21 @@ class BatchWriter:
             self._stopping = True
             self._cond.notify_all()
         self._closed.set()
+        deadline = time.monotonic() + timeout_s
+        if self._log_thread is not None:
+            self._log_thread.join(timeout_s)
+            self._log_thread = None
+        with self._cond:
+            self._log_drained = True
+            self._cond.notify_all()
         if self._thread is not None:
-            self._thread.join(timeout_s)
+            self._thread.join(max(0.0, deadline - time.monotonic()))
             if self._thread.is_alive():
                 logger.error("writer did not drain within %.0fs; %d spans not written", timeout_s,
                              self._queued_spans)
             self._thread = None
+        if self._wal is not None:
+            self._wal.close()
 
     @property
     def queued_spans(self) -> int:
@@ -157,10 +211,22 @@ class BatchWriter:
 
     # -- producers -------------------------------------------------------------------------
     def check_room(self) -> None:
-        """Raise Overloaded when the queue is full, so an export can be refused before it is decoded."""
+        """Raise Overloaded when the queue is full, so an export can be refused before it is decoded.
+
+        Raises:
+            StoreUnavailable: the store is failing and acknowledged blocks are waiting for it.
+        """
         with self._cond:
+            if self._failing is not None and self._wal is not None:
+                raise self._store_failing(self._failing)
             if self._queued_spans >= self._queue_max:
                 raise self._full()
+
+    @staticmethod
+    def _store_failing(cause: StoreUnavailable) -> StoreUnavailable:
+        # Refused, not logged: a client told 503 / UNAVAILABLE keeps its spans and retries, where
+        # logging them would pile acknowledged spans up behind a store that may stay down.
+        return StoreUnavailable(str(cause), cause.code, cause.name, cause.public)
 
     def _full(self) -> Overloaded:
         return Overloaded(f"ingest queue is full ({self._queued_spans} spans waiting, limit {self._queue_max})",
@@ -175,39 +241,90 @@ class BatchWriter:
         with self._cond:
             if self._stopping:
                 raise StoreUnavailable("spanhouse is shutting down")
+            if self._failing is not None and self._wal is not None:
+                raise self._store_failing(self._failing)
             # A lone batch larger than the bound is still taken, or it could never be written.
             if self._queued_spans and self._queued_spans + block.rows > self._queue_max:
                 raise self._full()
             self._queued_spans += block.rows
-            self._pending_spans += block.rows
-            self._pending.append(_Pending(block, future, self._clock()))
-            self._cond.notify()
+            idle = not (self._inserting or self._pending or self._to_log or self._logging)
+            if self._wal is None or idle:
+                self._pending_spans += block.rows
+                self._pending.append(_Pending(block, future, self._clock(), None, self._columns))
+            else:
+                self._to_log.append((block, future))
+            self._cond.notify_all()
         return future
+
+    # -- the log thread ---------------------------------------------------------------------
+    def _log_run(self) -> None:
+        assert self._wal is not None
+        while True:
+            with self._cond:
+                while not self._to_log:
+                    if self._stopping:
+                        return
+                    self._cond.wait()
+                batch, self._to_log = self._to_log, []
+                self._logging = True
+            try:
+                first = self._wal.append([block for block, _ in batch], self._columns)
+            except Exception as exc:  # the loop boundary: an I/O error fails these exports, not the thread
+                logger.error("cannot write the write-ahead log %s: %s", self._wal.directory, exc)
+                error = StoreUnavailable(f"cannot write the write-ahead log: {getattr(exc, 'strerror', None) or exc}")
+                with self._cond:
+                    self._logging = False
+                    self._queued_spans -= sum(block.rows for block, _ in batch)
+                    self._cond.notify_all()
+                for _, future in batch:
+                    future.set_exception(error)
+                continue
+            arrived = self._clock()
+            with self._cond:
+                for index, (block, _) in enumerate(batch):
+                    self._pending.append(_Pending(block, None, arrived, first + index, self._columns))
+                    self._pending_spans += block.rows
+                self._logging = False
+                self.logged_blocks += len(batch)
+                self._cond.notify_all()
+            for _, future in batch:
+                future.set_result(None)
 
     # -- the writer thread -----------------------------------------------------------------
     def _run(self) -> None:
+        if self._niceness > 0:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
+            except OSError as exc:
+                logger.warning("cannot lower the priority of the insert thread: %s", exc)
         last_end = float("-inf")
         while True:
             with self._cond:
                 while True:
                     if not self._pending:
-                        if self._stopping:
+                        if self._stopping and (self._log_drained or self._wal is None):
                             return
                         self._cond.wait()
                         continue
                     if self._stopping:
                         break  # the drain must not wait
+                    if self._wal is not None and self._pending[0].future is not None:
+                        break  # its client waits on this insert
                     wait = self._linger.remaining_s(self._clock(), self._pending_spans, self._pending[0].arrived,
                                                     last_end)
                     if wait <= 0:
                         break
                     self._cond.wait(wait)  # submit() and close() wake it early
                 taken = self._take()
+                self._inserting = True
             try:
                 self._write(taken)
             except Exception:  # the loop boundary: never let the writer thread die
                 logger.exception("unexpected error in the span writer")
-                self._fail(taken, StoreError("unexpected error while writing spans"))
+                self._give_up(taken, StoreError("unexpected error while writing spans"))
+            finally:
+                with self._cond:
+                    self._inserting = False
             last_end = self._clock()
 
     def _take(self) -> list[_Pending]:
@@ -220,47 +337,109 @@ class BatchWriter:
         self._pending_spans -= spans
         return taken
 
-    def _write(self, taken: list[_Pending]) -> None:
+    def _replay(self, recovered: Recovered) -> None:
+        """Insert the blocks a previous run logged and did not insert, the interrupted insert first."""
+        records = recovered.records
+        if not records:
+            return
+        spans = sum(r.block.rows for r in records)
+        logger.info("write-ahead log %s: inserting %d blocks (%d spans) logged before the last stop",
+                    self._wal.directory if self._wal else "", len(records), spans)
+        self._queued_spans += spans  # each insert below takes its spans off again
+        now = self._clock()
+
+        def items(chunk: list[Record]) -> list[_Pending]:
+            return [_Pending(r.block, None, now, r.seq, r.columns) for r in chunk]
+
+        start = 0
+        if recovered.intent is not None:
+            intent = recovered.intent
+            start = next((i for i, r in enumerate(records) if r.seq > intent.last), len(records))
+            self._write(items(records[:start]), token=intent.token, waiting=False)
+        group: list[Record] = []
+        for record in records[start:]:
+            if group and (record.columns != group[0].columns
+                          or sum(r.block.rows for r in group) + record.block.rows > self._batch_max):
+                self._write(items(group), waiting=False)
+                group = []
+            group.append(record)
+        if group:
+            self._write(items(group), waiting=False)
+
+    def _write(self, taken: list[_Pending], token: str | None = None, waiting: bool = True) -> None:
+        """Insert `taken`; then complete their clients' futures and move the log's checkpoint.
+
+        Args:
+            waiting: False while replaying the log at start: a store still down at the deadline is
+                raised (the start fails, the log keeps the blocks), not retried for ever.
+        """
         try:
-            self._insert_with_retries([item.block for item in taken])
+            taken = self._insert_with_retries(taken, token, waiting)
         except StoreUnavailable as exc:
-            self._fail(taken, exc)
+            if not waiting:
+                raise
+            self._give_up(taken, exc)
             return
         except StoreError as exc:
             if len(taken) == 1:
-                logger.error("insert rejected by ClickHouse: %s", exc)
-                self._fail(taken, exc)
+                self._refused(taken[0], exc)
                 return
             logger.warning("grouped insert failed (%s); writing its %d requests one by one", exc, len(taken))
             for item in taken:
-                self._write([item])
+                self._write([item], waiting=waiting)
             return
         self._done(taken)
 
-    def _insert_with_retries(self, blocks: list[NativeBlock]) -> None:
-        token = f"{self._token_prefix}-{next(self._token_numbers)}"  # the same on every retry below
+    def _insert_with_retries(self, taken: list[_Pending], token: str | None, waiting: bool) -> list[_Pending]:
+        """Insert `taken`, retrying while the store is unreachable; returns what was inserted.
+
+        Clients waiting on the insert are answered `StoreUnavailable` at the deadline and their
+        blocks dropped from it; logged blocks are retried until the insert succeeds or the writer closes.
+        """
+        token = token or self._new_token()
+        self._begin(taken, token)
         deadline = self._clock() + self._retry_deadline
         delay = 0.1
         attempt = 0
         while True:
             attempt += 1
             try:
-                self._insert(blocks, token)
-                return
+                self._insert(taken, token)
             except StoreUnavailable as exc:
+                with self._cond:
+                    self._failing = exc
                 closing = self._closed.is_set()
-                if closing or self._clock() + delay > deadline:
+                logged = [item for item in taken if item.future is None]
+                late = self._clock() + delay > deadline
+                if closing or (late and (not waiting or not logged)):
                     logger.error("giving up on an insert after %d attempts%s: %s", attempt,
                                  " (spanhouse is shutting down)" if closing else "", exc)
                     raise
+                if late and len(logged) < len(taken):
+                    self._give_up([item for item in taken if item.future is not None], exc)
+                    taken, token = logged, self._new_token()
+                    self._begin(taken, token)
                 logger.warning("insert failed (attempt %d), retrying in %.2fs: %s", attempt, delay, exc)
                 self._closed.wait(delay * random.uniform(0.8, 1.2))  # close() ends the wait: one last try
                 delay = min(delay * 2, 5.0)
+                continue
+            with self._cond:
+                self._failing = None
+            return taken
 
-    def _insert(self, blocks: list[NativeBlock], token: str) -> None:
+    def _new_token(self) -> str:
+        return f"{self._token_prefix}-{next(self._token_numbers)}"
+
+    def _begin(self, taken: list[_Pending], token: str) -> None:
+        logged = [item.seq for item in taken if item.seq is not None]
+        if self._wal is not None and logged:
+            self._wal.begin_insert(logged[0], logged[-1], token)
+
+    def _insert(self, taken: list[_Pending], token: str) -> None:
+        blocks = [item.block for item in taken]
         body = blocks[0].data if len(blocks) == 1 else b"".join(block.data for block in blocks)
         try:
-            self._client.raw_insert(self._table, self._columns, insert_block=body, fmt="Native",
+            self._client.raw_insert(self._table, list(taken[0].columns), insert_block=body, fmt="Native",
                                     settings={**_DEDUP_SETTINGS, "insert_deduplication_token": token})
         except Exception as exc:
             raise map_error(exc, f"insert into {self._table}") from exc
@@ -268,14 +447,43 @@ class BatchWriter:
         self.inserted_spans += sum(block.rows for block in blocks)
 
     def _done(self, taken: list[_Pending]) -> None:
+        self._checkpoint(taken)
         with self._cond:
             self._queued_spans -= sum(item.block.rows for item in taken)
+            # Idle before anyone hears back: a client's next export, sent on this answer, is then
+            # inserted before its acknowledgement too, so what a client sends one after the other
+            # is queryable when acknowledged.
+            self._inserting = False
         for item in taken:
-            item.future.set_result(None)
+            if item.future is not None:
+                item.future.set_result(None)
 
-    def _fail(self, taken: list[_Pending], exc: StoreError) -> None:
+    def _checkpoint(self, taken: list[_Pending]) -> None:
+        logged = [item.seq for item in taken if item.seq is not None]
+        if self._wal is not None and logged:
+            self._wal.inserted(logged[-1])
+
+    def _refused(self, item: _Pending, exc: StoreError) -> None:
+        """ClickHouse refused one block for good: its client hears it, or, if logged, it is set aside."""
+        if item.future is not None or self._wal is None or item.seq is None:
+            logger.error("insert rejected by ClickHouse: %s", exc)
+            self._give_up([item], exc)
+            return
+        kept = self._wal.reject(Record(item.seq, item.columns, item.block))
+        logger.error("ClickHouse refused %d acknowledged spans (%s); kept in %s", item.block.rows, exc, kept)
+        self._done([item])
+
+    def _give_up(self, taken: list[_Pending], exc: StoreError) -> None:
+        """Fail the clients waiting on `taken`; logged blocks among them stay in the log for the next start."""
+        kept = sum(item.block.rows for item in taken if item.future is None)
+        if kept:
+            logger.warning("%d acknowledged spans stay in the write-ahead log %s and are inserted at the next start",
+                           kept, self._wal.directory if self._wal else "")
         with self._cond:
             self._queued_spans -= sum(item.block.rows for item in taken)
+            self._inserting = False
+            if not kept:
+                self._failing = None  # nothing is retried now: the next export finds out whether the store is back
         for item in taken:
-            if not item.future.done():
+            if item.future is not None and not item.future.done():
                 item.future.set_exception(exc)
