@@ -153,3 +153,13 @@ def test_a_second_process_cannot_open_a_log_in_use(tmp_path):
     assert other.returncode != 0
     assert "is in use by another spanhouse process" in other.stderr
     assert "SPANHOUSE_WAL_DIR" in other.stderr
+
+
+def test_with_fsync_the_log_reads_back_the_same(tmp_path):
+    log = opened(tmp_path, fsync=True, segment_bytes=1)
+    log.append([block(1)], COLUMNS)
+    log.append([block(2)], COLUMNS)
+    log.begin_insert(1, 1, "token-1")
+    log.inserted(1)
+    log.close()
+    assert reopen(tmp_path)[:2] == ([Record(2, COLUMNS, block(2))], None)
