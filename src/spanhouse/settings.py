@@ -65,7 +65,8 @@ class Settings:
         False,
         "fsync the write-ahead log before acknowledging. Without it, acknowledged spans survive the process "
         "being killed (the kernel holds the written pages), as ClickHouse's own inserts do by default; with it, "
-        "they survive a power cut too, at the cost of a disk flush per group of exports.",
+        "spans waiting in the log survive a power cut too, at the cost of a disk flush per group of exports. "
+        "Once inserted they are as safe as ClickHouse keeps its parts (fsynced only with its fsync_after_insert).",
     )
     queue_max_spans: int = _setting(
         100_000,

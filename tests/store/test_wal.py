@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 
 from spanhouse.errors import StoreError
 from spanhouse.store.native import NativeBlock
-from spanhouse.store.wal import Intent, Record, WriteAheadLog
+from spanhouse.store.wal import Intent, Record, WriteAheadLog, _decode_records
 
 COLUMNS = ("TraceId", "SpanId")
 
@@ -97,7 +99,7 @@ def test_a_torn_last_record_is_cut_off_and_the_log_goes_on_after_it(tmp_path):
     assert [r.seq for r in reopen(tmp_path)[0]] == [1, 2, 3]
 
 
-def test_a_record_whose_bytes_changed_ends_what_is_read_of_its_segment(tmp_path):
+def test_a_record_whose_bytes_changed_is_skipped_and_counted(tmp_path):
     log = opened(tmp_path, segment_bytes=1)  # a segment per append
     for n in (1, 2, 3):
         log.append([block(n), block(n + 10)], COLUMNS)
@@ -163,3 +165,53 @@ def test_with_fsync_the_log_reads_back_the_same(tmp_path):
     log.inserted(1)
     log.close()
     assert reopen(tmp_path)[:2] == ([Record(2, COLUMNS, block(2))], None)
+
+
+def test_damage_inside_the_last_segment_is_skipped_not_cut_with_the_records_after_it(tmp_path):
+    log = opened(tmp_path)
+    log.append([block(1), block(2), block(3)], COLUMNS)
+    (segment,) = log.segments
+    log.close()
+    data = bytearray(segment.read_bytes())
+    second = data.index(b"SHW1", 1)
+    data[second + 30] ^= 0xFF  # record 2's bytes: its CRC no longer matches, record 3 after it is whole
+    segment.write_bytes(bytes(data))
+    records, _, torn, corrupt = reopen(tmp_path)
+    assert ([r.seq for r in records], torn, corrupt) == ([1, 3], 0, 1)
+    assert segment.stat().st_size == len(data)  # nothing acknowledged after the damage was cut off
+
+
+def test_appends_and_checkpoints_from_two_threads_never_lose_what_is_not_inserted(tmp_path):
+    # The writer's log thread appends while its insert thread checkpoints what it inserted: an
+    # acknowledged block must never be only in a segment the checkpoint just deleted.
+    log = opened(tmp_path, fsync=True)
+    appended: list[int] = []
+    failures: list[str] = []
+    stop = time.monotonic() + 1.5
+
+    def append() -> None:
+        while time.monotonic() < stop:
+            try:
+                appended.append(log.append([NativeBlock(b"x" * 2000, 1)], COLUMNS))
+            except Exception as exc:
+                failures.append(repr(exc))
+
+    def checkpoint() -> None:
+        while time.monotonic() < stop:
+            if appended:
+                log.inserted(appended[-1])
+                inserted, acknowledged = appended[-1], list(appended)
+                on_disk = {r.seq for f in tmp_path.glob("*.wal") for r in _decode_records(f.read_bytes())[0]}
+                failures.extend(f"{seq} acknowledged, not inserted, not on disk" for seq in acknowledged
+                                if seq > inserted and seq not in on_disk)
+            time.sleep(0.0005)
+
+    threads = [threading.Thread(target=append), threading.Thread(target=checkpoint)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.close()
+    assert failures == []
+    inserted = json.loads((tmp_path / "checkpoint").read_text())["inserted"]
+    assert [r.seq for r in reopen(tmp_path)[0]] == list(range(inserted + 1, appended[-1] + 1))

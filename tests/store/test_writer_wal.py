@@ -157,3 +157,50 @@ def test_a_logged_block_clickhouse_refuses_is_kept_in_rejected_and_the_rest_stor
         eventually(lambda: query(SPANS) == [(5,)])
     (kept,) = (tmp_path / "rejected").iterdir()
     assert b"not a Native block" in kept.read_bytes()
+
+
+def test_closing_while_the_store_is_down_keeps_logged_blocks_for_the_next_start(store, query, tmp_path):
+    gated = GatedClient(FailingClient(store, failures=1000))
+    w = logged_writer(store, tmp_path, client=gated, flush_interval_s=0, retry_deadline_s=60).__enter__()
+    waiting = w.submit(batch_of(1, trace=1))
+    assert gated.inserting.wait(20)
+    for trace in (2, 3):
+        w.submit(batch_of(2, trace=trace)).result(timeout=20)  # acknowledged from the log
+    gated.gate.set()
+    started = time.monotonic()
+    w.close()
+    assert time.monotonic() - started < 15  # the retry backoff ends at close, not at the deadline
+    with pytest.raises(StoreUnavailable):
+        waiting.result(timeout=0)
+    assert query(SPANS) == [(0,)]
+
+    with logged_writer(store, tmp_path):  # the store is back: the start inserts what the log kept
+        assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(4, 2)]
+
+
+class RecordingClient:
+    """The real store client, keeping the size of every insert's body."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self.bodies: list[int] = []
+
+    def raw_insert(self, *args, **kwargs):
+        self.bodies.append(len(kwargs["insert_block"]))
+        return self._client.raw_insert(*args, **kwargs)
+
+
+def test_an_insert_never_mixes_a_block_waited_on_with_logged_ones(store, query, tmp_path):
+    # Replaying an interrupted insert repeats only its logged blocks: ClickHouse would not drop
+    # that repeat as a copy of a body that also held a block never logged.
+    recording = RecordingClient(store)
+    with logged_writer(store, tmp_path, client=recording, flush_interval_s=0) as w:
+        waited, logged = batch_of(1, trace=1), batch_of(2, trace=2)
+        assert len(waited.data) < len(logged.data)
+        for _ in range(20):
+            futures = [w.submit(waited)] + [w.submit(logged) for _ in range(3)]  # the first finds it idle
+            for future in futures:
+                future.result(timeout=20)
+            eventually(lambda: w.queued_spans == 0)
+    assert all(size == len(waited.data) or size % len(logged.data) == 0 for size in recording.bodies), \
+        recording.bodies

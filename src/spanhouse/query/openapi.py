@@ -87,7 +87,10 @@ CORE_PATHS: dict[str, Any] = {
         "security": [],
         "responses": {
             **ok({"type": "object", "required": ["status", "store"],
-                  "properties": {"status": {"const": "ok"}, "store": {"type": "string"}}}),
+                  "properties": {"status": {"const": "ok"}, "store": {"type": "string"}, "not_yet_queryable": {
+                      "type": "object", "description": "Acknowledged (or being inserted) and not yet in ClickHouse, "
+                                                       "by kind: how far queries lag behind ingest",
+                      "additionalProperties": {"type": "integer", "minimum": 0}}}}),
             "503": {"description": "store unreachable or schema missing", "content": {JSON: {"schema": {
                 "type": "object", "required": ["status", "store"],
                 "properties": {"status": {"const": "unavailable"}, "store": {"type": "string"}}}}}},

@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,12 +84,11 @@ def encode_record(seq: int, columns_json: bytes, block: NativeBlock) -> bytes:
                      payload_head, block.data))
 
 
-def _decode_records(data: bytes) -> tuple[list[Record], int]:
-    """The whole records at the start of `data`, and how many bytes they take."""
+def _decode_records(data: bytes, offset: int = 0, most: int | None = None) -> tuple[list[Record], int]:
+    """The whole records from `offset` on (at most `most`), and the offset after the last of them."""
     records: list[Record] = []
-    offset = 0
     view = memoryview(data)
-    while offset + _HEADER.size <= len(data):
+    while offset + _HEADER.size <= len(data) and (most is None or len(records) < most):
         magic, length, crc, seq, rows = _HEADER.unpack_from(data, offset)
         end = offset + _HEADER.size + length
         if magic != MAGIC or end > len(data) or length < _COLUMNS.size:
@@ -108,8 +108,20 @@ def _decode_records(data: bytes) -> tuple[list[Record], int]:
     return records, offset
 
 
+def _next_record(data: bytes, start: int) -> int | None:
+    """Where the next whole record begins at or after `start`, or None."""
+    at = data.find(MAGIC, start)
+    while at >= 0:
+        if _decode_records(data, at, most=1)[0]:
+            return at
+        at = data.find(MAGIC, at + 1)
+    return None
+
+
 class WriteAheadLog:
-    """Segments of records in one directory; owned by one writer thread at a time (not thread-safe)."""
+    """Segments of records in one directory. Thread-safe: the writer's log thread appends while its
+    insert thread moves the checkpoint, and one lock keeps the segment being appended to, its
+    descriptor and the sequence numbers consistent between them."""
 
     def __init__(self, directory: Path, *, fsync: bool = False, segment_bytes: int = SEGMENT_BYTES) -> None:
         self.directory = directory
@@ -121,6 +133,7 @@ class WriteAheadLog:
         self._lock: int | None = None
         self._next_seq = 1
         self._inserted = 0
+        self._mutex = threading.Lock()
 
     # -- opening ---------------------------------------------------------------------------
     def open(self) -> Recovered:
@@ -143,8 +156,12 @@ class WriteAheadLog:
                 raise StoreError(f"the write-ahead log {self.directory} is in use by another spanhouse process; "
                                  f"stop it, or give this one its own SPANHOUSE_WAL_DIR") from exc
             raise StoreError(f"cannot lock the write-ahead log {self.directory}: {exc.strerror}") from exc
-        self._inserted, intent = self._read_checkpoint()
-        records, torn, corrupt = self._read_segments()
+        try:
+            self._inserted, intent = self._read_checkpoint()
+            records, torn, corrupt = self._read_segments()
+        except Exception:
+            self.close()
+            raise
         pending = [record for record in records if record.seq > self._inserted]
         last_seq = max([self._inserted, *(record.seq for record in records)])
         self._next_seq = last_seq + 1
@@ -182,17 +199,23 @@ class WriteAheadLog:
             data = path.read_bytes()
             found, good = _decode_records(data)
             records.extend(found)
-            if good == len(data):
-                continue
-            if index == len(paths) - 1:
-                torn = len(data) - good
-                with open(path, "r+b") as file:
-                    file.truncate(good)
-                logger.warning("write-ahead log %s: cut %d bytes of an unfinished write at its end", path, torn)
-            else:
+            while good < len(data):
+                resume = _next_record(data, good + 1)
+                if resume is None and index == len(paths) - 1:
+                    # Nothing whole follows: the process died in the middle of this write, which
+                    # was never acknowledged. Appends go on from here.
+                    torn = len(data) - good
+                    with open(path, "r+b") as file:
+                        file.truncate(good)
+                    logger.warning("write-ahead log %s: cut %d bytes of an unfinished write at its end", path, torn)
+                    break
                 corrupt += 1
-                logger.error("write-ahead log %s is damaged at byte %d: the %d bytes after it are skipped", path,
-                             good, len(data) - good)
+                skipped_to = len(data) if resume is None else resume
+                logger.error("write-ahead log %s is damaged: bytes %d to %d skipped", path, good, skipped_to)
+                if resume is None:
+                    break
+                found, good = _decode_records(data, resume)
+                records.extend(found)
         return records, torn, corrupt
 
     # -- appending -------------------------------------------------------------------------
@@ -202,9 +225,13 @@ class WriteAheadLog:
         Raises:
             OSError: the write failed (disk full, I/O error); nothing of it counts as logged.
         """
-        if self._lock is None:
-            raise RuntimeError("the write-ahead log is not open")
         columns_json = json.dumps(list(columns)).encode()
+        with self._mutex:
+            if self._lock is None:
+                raise RuntimeError("the write-ahead log is not open")
+            return self._append(blocks, columns_json)
+
+    def _append(self, blocks: Sequence[NativeBlock], columns_json: bytes) -> int:
         first = self._next_seq
         data = b"".join(encode_record(first + index, columns_json, block) for index, block in enumerate(blocks))
         if self._file is None or self._file_bytes >= self._segment_bytes:
@@ -228,6 +255,7 @@ class WriteAheadLog:
     def _start_segment(self, first: int) -> None:
         if self._file is not None:
             os.close(self._file)
+            self._file = None  # a failed open below must not leave a closed number to close again
         path = self.directory / f"{first:020d}{_SUFFIX}"
         self._file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         self._file_bytes = os.fstat(self._file).st_size
@@ -239,13 +267,15 @@ class WriteAheadLog:
     # -- the writer's progress ---------------------------------------------------------------
     def begin_insert(self, first: int, last: int, token: str) -> None:
         """Record the insert about to run, so a restart repeats it with the same token."""
-        self._write_checkpoint({"inserted": self._inserted, "inserting": [first, last], "token": token})
+        with self._mutex:
+            self._write_checkpoint({"inserted": self._inserted, "inserting": [first, last], "token": token})
 
     def inserted(self, last: int) -> None:
         """Blocks up to `last` are in ClickHouse (or rejected): never replayed again."""
-        self._inserted = max(self._inserted, last)
-        self._write_checkpoint({"inserted": self._inserted})
-        self._delete_inserted_segments()
+        with self._mutex:
+            self._inserted = max(self._inserted, last)
+            self._write_checkpoint({"inserted": self._inserted})
+            self._delete_inserted_segments()
 
     def reject(self, record: Record) -> Path:
         """Keep a block ClickHouse refused in `rejected/`; returns its file."""
@@ -293,13 +323,15 @@ class WriteAheadLog:
 
     # -- closing ---------------------------------------------------------------------------
     def close(self) -> None:
-        if self._file is not None:
-            os.close(self._file)
-            self._file = None
-        if self._lock is not None:
-            os.close(self._lock)  # closing the descriptor releases the flock
-            self._lock = None
+        with self._mutex:
+            if self._file is not None:
+                os.close(self._file)
+                self._file = None
+            if self._lock is not None:
+                os.close(self._lock)  # closing the descriptor releases the flock
+                self._lock = None
 
     @property
     def segments(self) -> list[Path]:
-        return [path for _, path in self._segments]
+        with self._mutex:
+            return [path for _, path in self._segments]

@@ -148,6 +148,7 @@ class BatchWriter:
         self._pending_spans = 0  # not yet taken by an insert
         self._queued_spans = 0  # not yet inserted: to log + pending + the insert in flight
         self._failing: StoreUnavailable | None = None  # the store's last error, while inserts keep failing
+        self._kept_for_next_start: StoreUnavailable | None = None  # closing gave up logged blocks
         self._stopping = False
         self._log_drained = False
         self._closed = threading.Event()  # set by close(): ends a retry backoff at once
@@ -171,7 +172,7 @@ class BatchWriter:
             recovered = self._wal.open()
             try:
                 self._replay(recovered)
-            except BaseException:
+            except Exception:
                 self._wal.close()
                 raise
             self._log_thread = threading.Thread(target=self._log_run, name=f"spanhouse-log-{self._table}",
@@ -321,16 +322,37 @@ class BatchWriter:
                 self._write(taken)
             except Exception:  # the loop boundary: never let the writer thread die
                 logger.exception("unexpected error in the span writer")
-                self._give_up(taken, StoreError("unexpected error while writing spans"))
+                self._after_unexpected(taken)
             finally:
                 with self._cond:
                     self._inserting = False
             last_end = self._clock()
 
+    def _after_unexpected(self, taken: list[_Pending]) -> None:
+        """A bug, not the store: waiting clients are told; logged blocks go back to be tried again."""
+        if taken[0].seq is None:
+            self._give_up(taken, StoreError("unexpected error while writing spans"))
+            return
+        if self._closed.is_set():
+            self._give_up(taken, StoreUnavailable("spanhouse is shutting down"))
+            return
+        with self._cond:
+            self._pending.extendleft(reversed(taken))
+            self._pending_spans += sum(item.block.rows for item in taken)
+        self._closed.wait(1.0)  # not a hot loop if it happens again
+
     def _take(self) -> list[_Pending]:
+        """The next insert: the oldest blocks, up to batch_max_spans, all logged or all waited on.
+
+        Never both: a restart repeats an interrupted insert of logged blocks under its token, and
+        ClickHouse drops the repeat only if the body is the same, which it would not be without
+        the blocks that were never logged.
+        """
         taken = [self._pending.popleft()]
         spans = taken[0].block.rows
-        while self._pending and spans + self._pending[0].block.rows <= self._batch_max:
+        logged = taken[0].seq is not None
+        while (self._pending and spans + self._pending[0].block.rows <= self._batch_max
+               and (self._pending[0].seq is not None) == logged):
             item = self._pending.popleft()
             spans += item.block.rows
             taken.append(item)
@@ -373,8 +395,13 @@ class BatchWriter:
             waiting: False while replaying the log at start: a store still down at the deadline is
                 raised (the start fails, the log keeps the blocks), not retried for ever.
         """
+        if self._kept_for_next_start is not None:
+            # Closing, and logged blocks ahead of these stay in the log: an insert now would move
+            # the checkpoint past them, so these stay too.
+            self._give_up(taken, self._kept_for_next_start)
+            return
         try:
-            taken = self._insert_with_retries(taken, token, waiting)
+            self._insert_with_retries(taken, token, waiting)
         except StoreUnavailable as exc:
             if not waiting:
                 raise
@@ -390,50 +417,59 @@ class BatchWriter:
             return
         self._done(taken)
 
-    def _insert_with_retries(self, taken: list[_Pending], token: str | None, waiting: bool) -> list[_Pending]:
-        """Insert `taken`, retrying while the store is unreachable; returns what was inserted.
+    def _insert_with_retries(self, taken: list[_Pending], token: str | None, waiting: bool) -> None:
+        """Insert `taken`, retrying while the store is unreachable.
 
-        Clients waiting on the insert are answered `StoreUnavailable` at the deadline and their
-        blocks dropped from it; logged blocks are retried until the insert succeeds or the writer closes.
+        Blocks whose clients wait on the insert are given up at the deadline (the clients hear
+        `StoreUnavailable` and retry); logged blocks are retried until the insert succeeds or the
+        writer closes, always under the same token.
         """
         token = token or self._new_token()
-        self._begin(taken, token)
         deadline = self._clock() + self._retry_deadline
         delay = 0.1
         attempt = 0
+        begun = False
         while True:
             attempt += 1
             try:
+                if not begun:
+                    self._begin(taken, token)
+                    begun = True
                 self._insert(taken, token)
             except StoreUnavailable as exc:
                 with self._cond:
                     self._failing = exc
                 closing = self._closed.is_set()
-                logged = [item for item in taken if item.future is None]
-                late = self._clock() + delay > deadline
-                if closing or (late and (not waiting or not logged)):
+                logged = taken[0].seq is not None
+                if closing or (self._clock() + delay > deadline and (not waiting or not logged)):
                     logger.error("giving up on an insert after %d attempts%s: %s", attempt,
                                  " (spanhouse is shutting down)" if closing else "", exc)
                     raise
-                if late and len(logged) < len(taken):
-                    self._give_up([item for item in taken if item.future is not None], exc)
-                    taken, token = logged, self._new_token()
-                    self._begin(taken, token)
                 logger.warning("insert failed (attempt %d), retrying in %.2fs: %s", attempt, delay, exc)
                 self._closed.wait(delay * random.uniform(0.8, 1.2))  # close() ends the wait: one last try
                 delay = min(delay * 2, 5.0)
                 continue
             with self._cond:
                 self._failing = None
-            return taken
+            return
 
     def _new_token(self) -> str:
         return f"{self._token_prefix}-{next(self._token_numbers)}"
 
     def _begin(self, taken: list[_Pending], token: str) -> None:
+        """Record the insert of logged blocks in the log's checkpoint before it runs.
+
+        Raises:
+            StoreUnavailable: the checkpoint cannot be written (disk full): retried like a store that is down.
+        """
         logged = [item.seq for item in taken if item.seq is not None]
-        if self._wal is not None and logged:
+        if self._wal is None or not logged:
+            return
+        try:
             self._wal.begin_insert(logged[0], logged[-1], token)
+        except OSError as exc:
+            raise StoreUnavailable(f"cannot write the write-ahead log checkpoint: {exc}",
+                                   public="cannot write the write-ahead log") from exc
 
     def _insert(self, taken: list[_Pending], token: str) -> None:
         blocks = [item.block for item in taken]
@@ -455,13 +491,19 @@ class BatchWriter:
             # is queryable when acknowledged.
             self._inserting = False
         for item in taken:
-            if item.future is not None:
+            if item.future is not None and not item.future.done():
                 item.future.set_result(None)
 
     def _checkpoint(self, taken: list[_Pending]) -> None:
         logged = [item.seq for item in taken if item.seq is not None]
-        if self._wal is not None and logged:
+        if self._wal is None or not logged:
+            return
+        try:
             self._wal.inserted(logged[-1])
+        except OSError as exc:
+            # The rows are in ClickHouse. Unrecorded, a restart repeats their insert under the
+            # token its intent holds, which ClickHouse drops; the next checkpoint moves past them.
+            logger.error("cannot move the write-ahead log checkpoint in %s: %s", self._wal.directory, exc)
 
     def _refused(self, item: _Pending, exc: StoreError) -> None:
         """ClickHouse refused one block for good: its client hears it, or, if logged, it is set aside."""
@@ -469,9 +511,23 @@ class BatchWriter:
             logger.error("insert rejected by ClickHouse: %s", exc)
             self._give_up([item], exc)
             return
-        kept = self._wal.reject(Record(item.seq, item.columns, item.block))
-        logger.error("ClickHouse refused %d acknowledged spans (%s); kept in %s", item.block.rows, exc, kept)
-        self._done([item])
+        self._set_aside([item], exc)
+
+    def _set_aside(self, items: list[_Pending], exc: StoreError) -> None:
+        """Logged blocks that cannot be inserted: copied to the log's rejected/ for an operator, then passed."""
+        if not items or self._wal is None:
+            return
+        for item in items:
+            assert item.seq is not None
+            try:
+                kept = self._wal.reject(Record(item.seq, item.columns, item.block))
+            except OSError as error:
+                logger.error("%d acknowledged spans could not be inserted (%s) nor kept aside (%s): lost",
+                             item.block.rows, exc, error)
+            else:
+                logger.error("%d acknowledged spans could not be inserted (%s); kept in %s", item.block.rows, exc,
+                             kept)
+        self._done(items)
 
     def _give_up(self, taken: list[_Pending], exc: StoreError) -> None:
         """Fail the clients waiting on `taken`; logged blocks among them stay in the log for the next start."""
@@ -479,6 +535,7 @@ class BatchWriter:
         if kept:
             logger.warning("%d acknowledged spans stay in the write-ahead log %s and are inserted at the next start",
                            kept, self._wal.directory if self._wal else "")
+            self._kept_for_next_start = StoreUnavailable(f"spanhouse is shutting down: {exc}", public=exc.public)
         with self._cond:
             self._queued_spans -= sum(item.block.rows for item in taken)
             self._inserting = False
