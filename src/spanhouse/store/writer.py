@@ -506,28 +506,19 @@ class BatchWriter:
             logger.error("cannot move the write-ahead log checkpoint in %s: %s", self._wal.directory, exc)
 
     def _refused(self, item: _Pending, exc: StoreError) -> None:
-        """ClickHouse refused one block for good: its client hears it, or, if logged, it is set aside."""
-        if item.future is not None or self._wal is None or item.seq is None:
+        """ClickHouse refused one block for good: its client hears it, or, if logged, it is kept in rejected/."""
+        if self._wal is None or item.seq is None:
             logger.error("insert rejected by ClickHouse: %s", exc)
             self._give_up([item], exc)
             return
-        self._set_aside([item], exc)
-
-    def _set_aside(self, items: list[_Pending], exc: StoreError) -> None:
-        """Logged blocks that cannot be inserted: copied to the log's rejected/ for an operator, then passed."""
-        if not items or self._wal is None:
-            return
-        for item in items:
-            assert item.seq is not None
-            try:
-                kept = self._wal.reject(Record(item.seq, item.columns, item.block))
-            except OSError as error:
-                logger.error("%d acknowledged spans could not be inserted (%s) nor kept aside (%s): lost",
-                             item.block.rows, exc, error)
-            else:
-                logger.error("%d acknowledged spans could not be inserted (%s); kept in %s", item.block.rows, exc,
-                             kept)
-        self._done(items)
+        try:
+            kept = self._wal.reject(Record(item.seq, item.columns, item.block))
+        except OSError as error:
+            logger.error("%d acknowledged spans refused by ClickHouse (%s) and not kept aside (%s): lost",
+                         item.block.rows, exc, error)
+        else:
+            logger.error("%d acknowledged spans refused by ClickHouse (%s); kept in %s", item.block.rows, exc, kept)
+        self._done([item])
 
     def _give_up(self, taken: list[_Pending], exc: StoreError) -> None:
         """Fail the clients waiting on `taken`; logged blocks among them stay in the log for the next start."""
