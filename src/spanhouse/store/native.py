@@ -16,13 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from clickhouse_connect.datatypes.registry import get_from_name
 from clickhouse_connect.driver.client import Client
-from clickhouse_connect.driver.insert import InsertContext
-from clickhouse_connect.driver.transform import NativeTransform
 
 from spanhouse.errors import StoreError
 from spanhouse.store.client import map_error
+from spanhouse.store.native_columns import codec_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +55,15 @@ class NativeEncoder:
     def __init__(self, layout: TableLayout) -> None:
         self._layout = layout
         self._names = list(layout.names)
-        self._types = [get_from_name(type_name) for _, type_name in layout.columns]
+        # Per column, what precedes its data in every block: name, type and serialisation prefix.
+        self._columns = []
+        for name, type_name in layout.columns:
+            codec = codec_for(type_name)
+            head = bytearray()
+            for text in (name, type_name):
+                _leb128(len(text.encode()), head)
+                head += text.encode()
+            self._columns.append((name, bytes(head) + codec.prefix, codec.write))
 
     @property
     def layout(self) -> TableLayout:
@@ -73,9 +79,21 @@ class NativeEncoder:
             raise StoreError(f"cannot encode rows for {self._layout.table}: columns differ in length {lengths}")
         if rows == 0:
             return NativeBlock(b"", 0)
-        context = InsertContext(self._layout.table, self._names, self._types, data, column_oriented=True)
-        body = b"".join(NativeTransform.build_insert(context))
-        if context.insert_exception is not None:
-            raise StoreError(f"cannot encode rows for {self._layout.table}: {context.insert_exception}")
-        # The first chunk starts with an `INSERT ... FORMAT Native` line meant for an HTTP body.
-        return NativeBlock(body[body.index(b"\n") + 1:], rows)
+        body = bytearray()
+        _leb128(len(data), body)
+        _leb128(rows, body)
+        for (name, head, write), values in zip(self._columns, data, strict=True):
+            body += head
+            try:
+                write(values, body)
+            except Exception as exc:  # whatever a value's type made the writer raise
+                raise StoreError(f"cannot encode rows for {self._layout.table}: column {name}: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        return NativeBlock(bytes(body), rows)
+
+
+def _leb128(number: int, dest: bytearray) -> None:
+    while number > 0x7F:
+        dest.append(0x80 | (number & 0x7F))
+        number >>= 7
+    dest.append(number)
