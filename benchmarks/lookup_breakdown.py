@@ -112,8 +112,8 @@ def main() -> None:
             "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
         timed("query trace_genai_events (model calls w/o messages)", ids, lambda t: reader.rows_sync(
             "trace_genai_events", {**tenant, "trace_ids": [t], "max_events": 20_000, "start_ns": 0, "end_ns": 2**62}))
-        timed("query thread_summary", ids, lambda t: reader.rows_sync(
-            "thread_summary", {**tenant, "thread_id": docs[t]["thread_id"]}))
+        timed("query thread_rollup_rows (the thread summary's rows)", ids, lambda t: reader.rows_sync(
+            "thread_rollup_rows", {**tenant, "thread_id": docs[t]["thread_id"]}))
         timed("Python: rows -> document, JSON", ids, lambda t: orjson.dumps(build_timeline(
             t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
         timed("load_timelines (every query it needs)", ids, lambda t: loop.run_until_complete(

@@ -32,6 +32,7 @@ from spanhouse.query.listing import page, strict_params
 from spanhouse.query.params import NS_PER_S, ParamError, choice, integer, number, text
 from spanhouse.query.reader import Reader, Row
 from spanhouse.query.responses import JSONResponse, amount, count
+from spanhouse.query.thread_totals import thread_row
 from spanhouse.query.timeline import rfc3339_ns, rollup_totals
 from spanhouse.query.trace_docs import load_timelines
 
@@ -70,8 +71,8 @@ def thread_json(row: Row) -> dict[str, Any]:
 
 async def thread_summary(reader: Reader, tenant: str, thread_id: str) -> dict[str, Any] | None:
     """The thread's thread_activity row as JSON, None when no trace of the tenant belongs to it."""
-    rows = await reader.rows("thread_summary", {"tenant": tenant, "thread_id": thread_id})
-    return thread_json(rows[0]) if rows else None
+    row = thread_row(thread_id, await reader.rows("thread_rollup_rows", {"tenant": tenant, "thread_id": thread_id}))
+    return thread_json(row) if row is not None else None
 
 
 async def trace_thread_summary(reader: Reader, tenant: str, trace_id: str) -> tuple[str, dict[str, Any] | None]:

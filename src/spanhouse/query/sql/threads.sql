@@ -1,7 +1,7 @@
 -- Conversation threads (GET /api/v1/threads): the thread_activity view's columns, computed as that
 -- view computes them (tests/query/test_threads.py checks every row against it), for the threads
 -- whose last activity (last_seen: the latest span end of any turn) falls in [start, end), filtered,
--- sorted and cut after a keyset cursor. One thread's summary by id is thread_summary.sql.
+-- sorted and cut after a keyset cursor. One thread's summary by id: thread_totals.py.
 -- A thread's totals always cover all of its turns, also those before the window.
 --
 -- Why not `SELECT ... FROM thread_activity WHERE last_seen ...`: the view aggregates every
