@@ -5,7 +5,9 @@ Phases, each against a server on a fresh temporary store:
      normalising's share of all the CPU ingest spends per span (server + decode workers at
      saturation) is printed against the bar of a third;
   2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders) and over OTLP/gRPC;
-  3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation;
+  3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation: once
+     right after the saturation phases, while ClickHouse still merges the parts they left (those
+     merges take ~40% of the server's CPU then), and once on a fresh server of its own;
   4. trace lookups through the query API over the ingested traces;
   5. overload: `--overload-senders` senders of ~8 MB bodies at once, far past what the server
      takes; its peak RSS before and after shows what bounds memory (the queue and the bytes in
@@ -459,6 +461,7 @@ def main() -> None:
             pace = (args.paced_spans_per_s / load.counts[0] if args.paced_spans_per_s
                     else http.requests / http.seconds / 2)
             paced = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
+            paced.name = "OTLP/HTTP paced, right after saturation"
             look = lookups(server.ports["api"], load.sent_trace_ids(500), 500, SPANS_PER_TRACE)
             rss = server.peak_rss_mb()
             overload = None
@@ -472,6 +475,14 @@ def main() -> None:
             server.stop()
         acked = http.spans + grpc_phase.spans + paced.spans + (overload.spans if overload else 0)
         stored = chdb_task("disk", str(data), DATABASE)
+        # The same pace on a server of its own: latency below saturation in a steady state, not
+        # while ClickHouse still merges the parts the saturation phases left behind.
+        server = Server(workdir / "steady", workdir)
+        try:
+            steady = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
+            steady.name = "OTLP/HTTP paced, fresh server"
+        finally:
+            server.stop()
 
         results += [
             ("decode only, in process (1 core)", f"{1e6 / decode_us:,.0f} spans/s ({decode_us:.1f} us CPU/span)"),
@@ -485,7 +496,7 @@ def main() -> None:
         results.append(("normalise, share of the ingest CPU per span",
                         f"{normalise_us:.1f} us of {ingest_us:.0f} us = {100 * normalise_us / ingest_us:.0f}% "
                         f"(bar: 33%)"))
-        for phase in (http, grpc_phase, paced):
+        for phase in (http, grpc_phase, paced, steady):
             main_us, workers_us = phase.cpu_us_per_span()
             results.append((f"{phase.name}: acknowledged (durable)",
                             f"{phase.rate():,.0f} spans/s, queryable {phase.queryable_rate():,.0f} spans/s, "
