@@ -460,6 +460,30 @@ def test_parameters_in_the_url_go_with_a_text_body_or_a_json_one(server):
     assert doc["rows"] == [["acme", 1]]
 
 
+def test_the_urls_format_and_max_rows_serve_a_json_body_too(server):
+    response = httpx.post(f"{server.api}/api/v1/sql?format=csv&max_rows=2", timeout=30,
+                          json={"query": "SELECT number FROM numbers(5)"})
+    assert (response.status_code, response.text, response.headers["x-spanhouse-truncated"]) == (
+        200, "number\n0\n1\n", "true")
+
+
+@pytest.mark.parametrize(("url", "body", "message"), [
+    ("?format=csv", {"query": "SELECT 1", "format": "json"}, "format is given twice, in the body and in the URL"),
+    ("?max_rows=1&max_rows=2", {"query": "SELECT 1"}, "max_rows is given twice in the URL"),
+    ("?maxrows=1", {"query": "SELECT 1"}, "unknown URL field maxrows"),
+    ("?query=SELECT%202", None, "unknown URL field query"),
+])
+def test_an_option_given_twice_or_unknown_in_the_url_is_refused_naming_it(server, url, body, message):
+    if body is None:
+        response = httpx.post(f"{server.api}/api/v1/sql{url}", content="SELECT 1",
+                              headers={"Content-Type": "text/plain"}, timeout=30)
+    else:
+        response = httpx.post(f"{server.api}/api/v1/sql{url}", json=body, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_body"
+    assert message in response.json()["error"]["message"]
+
+
 # --- empty results ---------------------------------------------------------------------------------
 
 def test_an_empty_result_keeps_its_columns_in_every_format(server):

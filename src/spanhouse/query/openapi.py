@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spanhouse import __version__
+from spanhouse.query.schemas import query_parameter
 
 JSON = "application/json"
 
@@ -104,6 +105,14 @@ CORE_PATHS: dict[str, Any] = {
                        "'2025-11-22 00:00:00', \"['a','b']\" for an Array); numbers, booleans, null and arrays "
                        "become ClickHouse literals. A placeholder without a value is 400 missing_parameter.",
         "operationId": "runSql",
+        # param_<name> fields are open-ended, so only the two fixed ones are listed
+        "parameters": [
+            query_parameter("format", {"enum": ["json", "csv", "tsv"]},
+                            "Response format, with either body (not also in a JSON body). Default json."),
+            query_parameter("max_rows", {"type": "integer", "minimum": 1},
+                            "At most this many rows (capped by the server's limit), with either body (not also "
+                            "in a JSON body)."),
+        ],
         "requestBody": {"required": True, "content": {
             JSON: {"schema": {"type": "object", "required": ["query"], "properties": {
                 "query": {"type": "string", "minLength": 1}, "format": {"enum": ["json", "csv", "tsv"]},

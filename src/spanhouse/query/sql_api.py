@@ -1,7 +1,8 @@
 """POST /api/v1/sql: the HTTP side of analysts' ad-hoc SQL (the running of it is `adhoc.py`).
 
 Request: JSON `{"query": ..., "params": {...}, "format": "json" | "csv" | "tsv", "max_rows": N}`
-(all but query optional), or the query as a text/plain body with `?format=&max_rows=`; at most
+(all but query optional), or the query as a text/plain body; `?format=&max_rows=` in the URL
+serve either body (an option given in the body and the URL is refused, as is another URL field); at most
 1 MiB. With either body, `?param_<name>=value` in the URL gives a parameter too (the spelling of
 clickhouse-client and ClickHouse's HTTP interface), as a string. `params` values are strings,
 numbers, booleans, null or arrays of them, bound by ClickHouse to the query's `{name:Type}`
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1 << 20
 FORMATS = ("json", "csv", "tsv")
+URL_OPTIONS = ("format", "max_rows")
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
                "tsv": "text/tab-separated-values; charset=utf-8"}
 UNAVAILABLE_CODES = frozenset({202, 209, 210, 425})  # too many queries, socket timeout, network, system error
@@ -113,11 +115,11 @@ async def _parse(request: Request) -> tuple[str, str, int | None, dict[str, Any]
         if len(body) > MAX_BODY_BYTES:
             raise RequestError(413, "body_too_large", f"the request body is over {MAX_BODY_BYTES} bytes")
     url_params = _url_params(request)
+    url_options = _url_options(request)
     fields: dict[str, Any]
     if media_type == "text/plain":
         try:
-            fields = {"query": body.decode("utf-8"),
-                      **{key: value for key, value in request.query_params.items() if not key.startswith("param_")}}
+            fields = {"query": body.decode("utf-8"), **url_options}
         except UnicodeDecodeError:
             raise RequestError(400, "invalid_body", "the query is not valid UTF-8") from None
     else:
@@ -127,6 +129,11 @@ async def _parse(request: Request) -> tuple[str, str, int | None, dict[str, Any]
             raise RequestError(400, "invalid_body", f"the body is not valid JSON: {exc}") from None
         if not isinstance(fields, dict):
             raise RequestError(400, "invalid_body", "the body must be a JSON object with a \"query\" string")
+        # `?format=csv` beside a JSON body is meant, not to be ignored; given in both, neither wins
+        twice = sorted(fields.keys() & url_options.keys())
+        if twice:
+            raise RequestError(400, "invalid_body", f"{twice[0]} is given twice, in the body and in the URL")
+        fields = {**fields, **url_options}
     unknown = sorted(set(fields) - {"query", "format", "max_rows", "params"})
     if unknown:
         raise RequestError(400, "invalid_body", f"unknown fields: {', '.join(unknown)} "
@@ -151,6 +158,21 @@ async def _parse(request: Request) -> tuple[str, str, int | None, dict[str, Any]
         raise RequestError(400, "invalid_max_rows",
                            f"max_rows must be a positive integer, got {max_rows!r}")
     return query, form, max_rows, {**url_params, **params}
+
+
+def _url_options(request: Request) -> dict[str, str]:
+    """`format` and `max_rows` from the URL; any other field there but `param_<name>` is refused."""
+    options: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key.startswith("param_"):
+            continue
+        if key not in URL_OPTIONS:
+            raise RequestError(400, "invalid_body", f"unknown URL field {key} (known: {', '.join(URL_OPTIONS)}, "
+                               "and param_<name> for parameters)")
+        if key in options:
+            raise RequestError(400, "invalid_body", f"{key} is given twice in the URL")
+        options[key] = value
+    return options
 
 
 def _url_params(request: Request) -> dict[str, str]:
