@@ -166,6 +166,7 @@ def _detect(settings: Settings, since: str, until: str, step: str) -> int:
     from datetime import UTC, datetime, timedelta
 
     from spanhouse.app import open_store
+    from spanhouse.detect.failures import FailureLog
     from spanhouse.detect.lifecycle import AnomalyStore
     from spanhouse.detect.rules import load_rules
     from spanhouse.detect.scheduler import backfill_times, run_and_record
@@ -188,10 +189,11 @@ def _detect(settings: Settings, since: str, until: str, step: str) -> int:
         anomalies = AnomalyStore(client)
         runs = opened = resolved = failed_runs = 0
         failed: dict[str, None] = {}  # rule names, in the order they first failed
+        failures = FailureLog()  # a rule failing at every step is logged once, not once per step
         for now in backfill_times(start, end, interval):
             # A failing rule is logged and skipped at that step; the backfill goes on, so the other
             # rules' history is complete, and only the exit status reports it.
-            result = run_and_record(client, anomalies, rules, now)
+            result = run_and_record(client, anomalies, rules, now, failures)
             runs += 1
             opened += result.opened
             resolved += sum(1 for change in result.changes if change.event == "resolved")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -73,6 +74,19 @@ def test_a_failing_rule_neither_resolves_its_anomalies_nor_holds_back_the_others
     # the failed query said nothing about the drop: it is neither cleared nor resolved
     current = AnomalyStore(store).get("default", drop["id"])
     assert (current["status"], current["condition_active"], current["version"]) == ("OPEN", True, drop["version"])
+
+
+def test_the_scheduler_logs_a_rule_that_keeps_failing_once_not_every_run(store, calls, caplog):
+    usual_traffic_then_silence(calls)
+    store.command("DROP TABLE hourly_metrics_rollup")  # traffic_drop's query fails at every run
+    times = iter([at(10, minute) for minute in range(5)])
+    scheduler = Scheduler(store, AnomalyStore(store), RuleSet((rule_named("traffic_drop"),)), 0,
+                          clock=lambda: next(times))
+    with caplog.at_level(logging.INFO, logger="spanhouse.detect.detectors"):
+        results = [scheduler.run_once() for _ in range(5)]
+    assert [result.failed for result in results] == [("traffic_drop",)] * 5
+    assert [record.levelname for record in caplog.records] == ["ERROR"]
+    assert "UNKNOWN_TABLE" in caplog.records[0].getMessage()
 
 
 def test_spanhouse_detect_records_what_the_other_rules_found_then_exits_1_naming_the_failed_ones(

@@ -23,6 +23,7 @@ from clickhouse_connect.driver.client import Client
 
 from spanhouse.detect import sql
 from spanhouse.detect.evidence import with_evidence
+from spanhouse.detect.failures import FailureLog
 from spanhouse.detect.lifecycle import Finding, utc
 from spanhouse.detect.rules import BASELINE_METHODS, Budget, Rule, RuleSet, judge
 from spanhouse.errors import StoreError
@@ -148,24 +149,28 @@ def run_budgets(client: Client, budgets: Sequence[Budget], now: datetime) -> lis
     return findings
 
 
-def detect(client: Client, rules: RuleSet, now: datetime) -> tuple[list[Finding], dict[str, bool]]:
+def detect(client: Client, rules: RuleSet, now: datetime,
+           failures: FailureLog | None = None) -> tuple[list[Finding], dict[str, bool]]:
     """Run every enabled rule and budget at `now`: the findings, and each rule that ran -> its auto_resolve.
 
     A rule that fails is logged, naming it and the error, and left out of the answer while the
     others still run: a failed query says nothing about whether its condition cleared, so
     AnomalyStore.record must not resolve that rule's anomalies (it resolves only those of rules
-    that ran). `rule_names(rules)` less the answer's keys is what failed.
+    that ran). `rule_names(rules)` less the answer's keys is what failed. `failures`, kept across
+    runs, logs a failure once rather than every run (a fresh one logs each).
     """
+    failures = failures if failures is not None else FailureLog()
     findings: list[Finding] = []
     evaluated: dict[str, bool] = {}
     for rule in rules.enabled:
-        found = _guarded((rule.name,), now, partial(run_rule, client, rule, now))
+        found = _guarded((rule.name,), now, partial(run_rule, client, rule, now), failures)
         if found is not None:
             findings += found
             evaluated[rule.name] = rule.auto_resolve
     if rules.budgets:
         # one query answers every budget: when it fails, they all did
-        found = _guarded(_budget_names(rules.budgets), now, partial(run_budgets, client, rules.budgets, now))
+        found = _guarded(_budget_names(rules.budgets), now, partial(run_budgets, client, rules.budgets, now),
+                         failures)
         if found is not None:
             findings += found
             for budget in rules.budgets:
@@ -182,15 +187,18 @@ def _budget_names(budgets: Sequence[Budget]) -> list[str]:
     return [f"{BUDGET_RULE}:{budget.name}" for budget in budgets]
 
 
-def _guarded(names: Sequence[str], now: datetime, run: Callable[[], list[Finding]]) -> list[Finding] | None:
+def _guarded(names: Sequence[str], now: datetime, run: Callable[[], list[Finding]],
+             failures: FailureLog) -> list[Finding] | None:
     """What `run` found, or None when it failed (logged): one rule's failure must not stop the others."""
+    rule, when = ", ".join(names), utc(now).isoformat()
     try:
-        return run()
+        found = run()
     except StoreError as exc:
         # ClickHouse's code and message say what went wrong; a traceback would only repeat each run
-        logger.error("detection rule %s failed at %s, its anomalies left as they are: %s", ", ".join(names),
-                     utc(now).isoformat(), exc)
-    except Exception:  # a loop boundary: a bug in one rule is still one rule's failure
-        logger.exception("detection rule %s failed at %s, its anomalies left as they are", ", ".join(names),
-                         utc(now).isoformat())
+        failures.failed(rule, when, str(exc))
+    except Exception as exc:  # a loop boundary: a bug in one rule is still one rule's failure
+        failures.failed(rule, when, f"{type(exc).__name__}: {exc}", traceback=True)
+    else:
+        failures.succeeded(rule)
+        return found
     return None

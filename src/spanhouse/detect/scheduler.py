@@ -20,6 +20,7 @@ from types import TracebackType
 from clickhouse_connect.driver.client import Client
 
 from spanhouse.detect.detectors import detect, rule_names
+from spanhouse.detect.failures import FailureLog
 from spanhouse.detect.lifecycle import AnomalyStore, Change, RunResult
 from spanhouse.detect.rules import RuleSet
 
@@ -33,13 +34,14 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def run_and_record(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime) -> RunResult:
+def run_and_record(client: Client, anomalies: AnomalyStore, rules: RuleSet, now: datetime,
+                   failures: FailureLog | None = None) -> RunResult:
     """One detection pass at `now`: every enabled rule and budget, folded into the anomalies.
 
     A rule that fails does not stop the others; the result's `failed` names it (detect logged why)
     and its anomalies are left as they were.
     """
-    findings, evaluated = detect(client, rules, now)
+    findings, evaluated = detect(client, rules, now, failures)
     result = anomalies.record(findings, evaluated, now)
     result.failed = tuple(name for name in rule_names(rules) if name not in evaluated)
     return result
@@ -72,12 +74,13 @@ class Scheduler:
         self._interval_s = interval_s
         self._clock = clock
         self._on_changes = on_changes
+        self._failures = FailureLog()  # across runs: a rule that keeps failing is logged once, not every run
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.runs = 0
 
     def run_once(self) -> RunResult:
-        result = run_and_record(self._client, self._anomalies, self._rules, self._clock())
+        result = run_and_record(self._client, self._anomalies, self._rules, self._clock(), self._failures)
         self.runs += 1
         if result.changes and self._on_changes is not None:
             self._on_changes(result.changes)
