@@ -65,6 +65,12 @@ class Inserter:
                      "gen_ai.usage.input_tokens": self._rng.randrange(10, 5000)}))
             self.sent += 1
 
+    def wait_for_more_than(self, sent: int, timeout_s: float = 30.0) -> None:
+        """Block until more than `sent` exports were acknowledged (at most `timeout_s`)."""
+        deadline = time.monotonic() + timeout_s
+        while self.sent <= sent and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def __enter__(self) -> Inserter:
         self._thread.start()
         return self
@@ -104,6 +110,9 @@ def test_paging_while_inserts_continue_lists_every_existing_trace_once(live, sor
     cursor = first["next_cursor"]
     with Inserter(server, start_ns, end_ns) as inserter:
         while cursor:
+            # each page is read after at least one more export was stored: however fast paging and
+            # inserts are next to each other, the list changes between every two pages
+            inserter.wait_for_more_than(inserter.sent)
             body = httpx.get(f"{server.api}/api/v1/traces", params={"sort": sort, "order": order, "limit": 9,
                                                                     "cursor": cursor}, timeout=60).json()
             assert (body["start"], body["end"]) == (first["start"], first["end"])
