@@ -45,7 +45,11 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     """
     if not trace_ids:
         return {}
-    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans})
+    [bounds] = await reader.rows("trace_bounds", {"tenant": tenant, "trace_ids": list(trace_ids)})
+    if not bounds["traces"]:
+        return {}
+    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans,
+                                             "start_ns": bounds["start_ns"], "end_ns": bounds["end_ns"]})
     hashes = content_hashes(rows)
     if hashes:
         texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
