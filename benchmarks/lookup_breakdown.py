@@ -101,11 +101,12 @@ def main() -> None:
                    for _ in range(settings.query_connections)]
         reader = Reader(*readers)
         tenant = {"tenant": "default"}
-        bounds = {t: reader.rows_sync("trace_bounds", {**tenant, "trace_ids": [t]})[0] for t in ids}
+        bounds = {t: reader.rows_sync("trace_bounds", {**tenant, "trace_ids": [t]}) for t in ids}
 
         def spans_of(t: str) -> list[dict[str, Any]]:
             return reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000,
-                                                    "start_ns": bounds[t]["start_ns"], "end_ns": bounds[t]["end_ns"]})
+                                                    "start_ns": min(row["start_ns"] for row in bounds[t]),
+                                                    "end_ns": max(row["end_ns"] for row in bounds[t])})
 
         spans = {t: spans_of(t) for t in ids}
         # One event loop for every call, as the server has: a loop per call would pay for new worker

@@ -45,11 +45,12 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     """
     if not trace_ids:
         return {}
-    [bounds] = await reader.rows("trace_bounds", {"tenant": tenant, "trace_ids": list(trace_ids)})
-    if not bounds["traces"]:
+    bounds = await reader.rows("trace_bounds", {"tenant": tenant, "trace_ids": list(trace_ids)})
+    if not bounds:
         return {}
     rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans,
-                                             "start_ns": bounds["start_ns"], "end_ns": bounds["end_ns"]})
+                                             "start_ns": min(row["start_ns"] for row in bounds),
+                                             "end_ns": max(row["end_ns"] for row in bounds)})
     hashes = content_hashes(rows)
     if hashes:
         texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
