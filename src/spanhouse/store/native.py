@@ -20,7 +20,7 @@ from clickhouse_connect.driver.client import Client
 
 from spanhouse.errors import StoreError
 from spanhouse.store.client import map_error
-from spanhouse.store.native_columns import codec_for
+from spanhouse.store.native_columns import ColumnWriter, codec_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class NativeEncoder:
         self._layout = layout
         self._names = list(layout.names)
         # Per column, what precedes its data in every block: name, type and serialisation prefix.
-        self._columns = []
+        self._columns: list[tuple[str, bytes, ColumnWriter]] = []
         for name, type_name in layout.columns:
             codec = codec_for(type_name)
             head = bytearray()
