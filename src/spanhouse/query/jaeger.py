@@ -45,7 +45,6 @@ from spanhouse.query.params import ParamError, choice, integer, text
 from spanhouse.query.reader import Reader, Row
 from spanhouse.query.responses import unexpected
 from spanhouse.query.timeline import content_hashes, inflate_content
-from spanhouse.query.trace_docs import time_range
 
 if TYPE_CHECKING:
     from spanhouse.query.api import TenantResolver
@@ -180,12 +179,8 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
         """The spans of each trace found (with its warnings), prompt text put back."""
         if not trace_ids:
             return {}
-        span = await time_range(reader, tenant, trace_ids)
-        if span is None:
-            return {}
         rows = await reader.rows("jaeger_spans", {"tenant": tenant, "trace_ids": trace_ids,
-                                                  "max_spans_per_trace": per_trace,
-                                                  "start_ns": span[0], "end_ns": span[1]})
+                                                  "max_spans_per_trace": per_trace})
         hashes = content_hashes(rows)
         if hashes:
             texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})

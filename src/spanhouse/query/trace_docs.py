@@ -29,17 +29,6 @@ from spanhouse.query.timeline import (
 MAX_EVENTS = 20_000
 
 
-async def time_range(reader: Reader, tenant: str, trace_ids: Sequence[str]) -> tuple[int, int] | None:
-    """(first span start, last span end) over the traces, in ns; None when none of them is known.
-
-    Read before their spans, whose queries take it as values (sql/trace_bounds.sql says why).
-    """
-    rows = await reader.rows("trace_bounds", {"tenant": tenant, "trace_ids": list(trace_ids)})
-    if not rows:
-        return None
-    return min(row["start_ns"] for row in rows), max(row["end_ns"] for row in rows)
-
-
 async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], *, max_spans: int,
                          span_counts: Mapping[str, int] | None = None) -> dict[str, dict[str, Any]]:
     """Timeline documents by trace id; a trace without spans has none.
@@ -56,11 +45,7 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     """
     if not trace_ids:
         return {}
-    span = await time_range(reader, tenant, trace_ids)
-    if span is None:
-        return {}
-    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans,
-                                             "start_ns": span[0], "end_ns": span[1]})
+    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans})
     hashes = content_hashes(rows)
     if hashes:
         texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})

@@ -1,13 +1,17 @@
 -- The spans of one or more traces, with every column Jaeger's trace model and OTLP JSON need
 -- (the fields the exporter's schema drops included: flags, dropped counts, schema URLs, scope
--- attributes, link state). As for trace_spans.sql, the traces' time range [start_ns, end_ns]
--- comes from otel_traces_trace_id_ts (trace_bounds.sql, read first: a scalar subquery here was
--- run while ClickHouse planned this wide query) and bounds the scan; the key does the rest.
+-- attributes, link state). As in trace_spans.sql, otel_traces_trace_id_ts bounds the scan to the
+-- traces' time range, computed once as a scalar; the bloom filter on TraceId does the rest.
 -- At most `max_spans_per_trace` spans of each trace, earliest first.
 --
 -- Only attributes are shown, as sent, so only ContentAttributes (raw content attributes moved to
 -- message_content) is re-inflated: the canonical message hashes are read as empty lists so that
 -- the timeline's content helpers fetch no text Jaeger does not show.
+WITH (
+    SELECT (min(Start), max(End))
+    FROM otel_traces_trace_id_ts
+    WHERE Tenant = {tenant:String} AND TraceId IN {trace_ids:Array(String)}
+) AS bounds
 SELECT
     TraceId,
     toUnixTimestamp64Nano(Timestamp) AS StartNs,
@@ -51,7 +55,7 @@ SELECT
 FROM otel_traces
 WHERE Tenant = {tenant:String}
   AND TraceId IN {trace_ids:Array(String)}
-  AND Timestamp >= fromUnixTimestamp64Nano({start_ns:Int64}, 'UTC')
-  AND Timestamp <= fromUnixTimestamp64Nano({end_ns:Int64}, 'UTC')
+  AND Timestamp >= bounds.1
+  AND Timestamp <= bounds.2
 ORDER BY TraceId, Timestamp, SpanId
 LIMIT {max_spans_per_trace:UInt32} BY TraceId

@@ -1,7 +1,8 @@
 -- The spans of some traces (one for the trace timeline, a page of a thread's turns for the
--- thread timeline). Their time range [start_ns, end_ns] comes from otel_traces_trace_id_ts
--- (trace_bounds.sql) and bounds the scan to their partitions and hours; the primary key then finds
--- the trace ids by binary search.
+-- thread timeline). The traces' time range from otel_traces_trace_id_ts bounds the scan to their
+-- partitions and hours; the primary key then finds the trace ids by binary search.
+-- The range is a scalar (a tuple) so it is computed once: a `WITH bounds AS (subquery)` CTE is
+-- inlined at each use and ran the aggregate twice (measured: p50 35 -> 26 ms at 1.4M spans).
 --
 -- One read of one table, on purpose: each further table a lookup joins or asks costs a few ms of
 -- fixed work in ClickHouse whatever its size. So the trace's thread, user and outer agent are
@@ -10,6 +11,11 @@
 -- max_spans asks trace_rollup (trace_totals.sql). The explicit PREWHERE reads the key columns
 -- first and the other ~60 only for the granules holding the trace; written out, it also spares
 -- the optimizer weighing every column to choose one.
+WITH (
+    SELECT (min(Start), max(End))
+    FROM otel_traces_trace_id_ts
+    WHERE Tenant = {tenant:String} AND TraceId IN {trace_ids:Array(String)}
+) AS bounds
 SELECT
     toUnixTimestamp64Nano(Timestamp) AS StartNs,
     TraceId,
@@ -77,7 +83,7 @@ SELECT
 FROM otel_traces
 PREWHERE Tenant = {tenant:String}
   AND TraceId IN {trace_ids:Array(String)}
-  AND Timestamp >= fromUnixTimestamp64Nano({start_ns:Int64}, 'UTC')
-  AND Timestamp <= fromUnixTimestamp64Nano({end_ns:Int64}, 'UTC')
+  AND Timestamp >= bounds.1
+  AND Timestamp <= bounds.2
 ORDER BY Timestamp, SpanId
 LIMIT {max_spans:UInt32}
