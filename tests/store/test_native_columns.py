@@ -62,6 +62,11 @@ def test_an_empty_column_is_written_as_clickhouse_connect_writes_it(type_name):
     assert our_bytes(type_name, []) == reference_bytes(type_name, [])
 
 
+@pytest.mark.parametrize("type_name", ["Nullable(UInt64)", "Nullable(Float64)", "Nullable(Bool)", "Nullable(String)"])
+def test_a_column_of_nulls_only_is_written_as_clickhouse_connect_writes_it(type_name):
+    assert our_bytes(type_name, [None] * 5) == reference_bytes(type_name, [None] * 5)
+
+
 @pytest.fixture
 def table(store, query):
     columns = ", ".join(f"c{index} {type_name}" for index, type_name in enumerate(SAMPLES))

@@ -134,9 +134,14 @@ def _write_uint128(column: Sequence[Any], dest: bytearray) -> None:
 
 def _nullable_writer(write_values: ColumnWriter) -> ColumnWriter:
     def write(column: Sequence[Any], dest: bytearray) -> None:
-        if None not in column:
+        nulls = column.count(None)
+        if not nulls:
             dest += bytes(len(column))
             write_values(column, dest)
+            return
+        if nulls == len(column):  # most canonical columns of a span that is no model call
+            dest += b"\x01" * nulls
+            write_values([0] * nulls, dest)
             return
         dest += bytes([value is None for value in column])
         write_values([0 if value is None else value for value in column], dest)
