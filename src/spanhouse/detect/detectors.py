@@ -13,7 +13,6 @@ the others; the failed rule is left out of what ran, so its open anomalies stay 
 from __future__ import annotations
 
 import calendar
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -28,8 +27,6 @@ from spanhouse.detect.lifecycle import Finding, utc
 from spanhouse.detect.rules import BASELINE_METHODS, Budget, Rule, RuleSet, judge
 from spanhouse.errors import StoreError
 from spanhouse.store.client import map_error
-
-logger = logging.getLogger(__name__)
 
 # rule type -> (query, fixed parameters, hourly: the window is the last complete hour)
 QUERIES: dict[str, tuple[str, dict[str, Any], bool]] = {

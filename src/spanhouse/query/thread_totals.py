@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from spanhouse.query.reader import Row
+from spanhouse.query.timeline import NS_PER_MS
 
 SUMS = ("span_count", "llm_count", "tool_count", "retrieval_count", "embedding_count", "input_token_sum",
         "output_token_sum", "total_token_sum", "cost_sum", "error_count", "llm_duration_ns", "tool_duration_ns")
-NS_PER_MS = 1_000_000
 
 
 class _Trace:
