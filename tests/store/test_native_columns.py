@@ -47,7 +47,9 @@ def reference_bytes(type_name: str, values: list) -> bytes:
 def our_bytes(type_name: str, values: list) -> bytes:
     codec = codec_for(type_name)
     dest = bytearray(codec.prefix)
-    codec.write(values, dest)
+    cuts: list[int] = []
+    codec.write(values, dest, cuts)
+    assert len(cuts) == len(codec.parts) and cuts[-1] == len(dest), "each part's end is noted, the last at the end"
     return bytes(dest)
 
 
