@@ -4,16 +4,18 @@ tails are cut, damage is contained, inserted segments go, and one process owns a
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 import threading
 import time
+import zlib
 
 import pytest
 
 from spanhouse.errors import StoreError
 from spanhouse.store.native import NativeBlock
-from spanhouse.store.wal import Intent, Record, WriteAheadLog, _decode_records
+from spanhouse.store.wal import MAGIC, Intent, Record, WriteAheadLog, _decode_records
 
 COLUMNS = ("TraceId", "SpanId")
 
@@ -46,6 +48,27 @@ def test_what_is_appended_comes_back_in_order_with_its_numbers_and_columns(tmp_p
     assert records == [Record(1, COLUMNS, block(1)), Record(2, COLUMNS, block(2, rows=3)),
                        Record(3, ("TraceId",), block(3))]
     assert (intent, torn, corrupt) == (None, 0, 0)
+
+
+def test_a_blocks_shape_and_cuts_come_back_so_a_replay_merges_it_as_before(tmp_path):
+    mergeable = NativeBlock(b"native bytes", 2, cuts=bytes(range(16)), shape="0123:d|od")
+    log = opened(tmp_path)
+    log.append([mergeable, block(2)], COLUMNS)
+    log.close()
+    assert [r.block for r in reopen(tmp_path)[0]] == [mergeable, block(2)]
+
+
+def test_records_of_the_first_format_still_read(tmp_path):
+    # SHW1 (before blocks were merged): the column names, then the block, with no shape or cuts.
+    names = json.dumps(list(COLUMNS)).encode()
+    payload = struct.pack("<I", len(names)) + names + b"old block"
+    crc = zlib.crc32(payload, zlib.crc32(struct.pack("<QI", 1, 4)))
+    (tmp_path / f"{1:020}.wal").write_bytes(struct.pack("<4sIIQI", b"SHW1", len(payload), crc, 1, 4) + payload)
+    log = opened(tmp_path)
+    assert log.append([block(2)], COLUMNS) == 2
+    log.close()
+    records = reopen(tmp_path)[0]
+    assert records == [Record(1, COLUMNS, NativeBlock(b"old block", 4)), Record(2, COLUMNS, block(2))]
 
 
 def test_what_is_checkpointed_as_inserted_does_not_come_back_and_numbers_keep_rising(tmp_path):
@@ -88,7 +111,7 @@ def test_a_torn_last_record_is_cut_off_and_the_log_goes_on_after_it(tmp_path):
     log.close()
     whole = segment.stat().st_size
     with open(segment, "ab") as file:
-        file.write(b"SHW1\x00\x10")  # the process died in the middle of a header
+        file.write(MAGIC + b"\x00\x10")  # the process died in the middle of a header
     records, _, torn, corrupt = reopen(tmp_path)
     assert ([r.seq for r in records], torn, corrupt) == ([1, 2], 6, 0)
     assert segment.stat().st_size == whole
@@ -173,7 +196,7 @@ def test_damage_inside_the_last_segment_is_skipped_not_cut_with_the_records_afte
     (segment,) = log.segments
     log.close()
     data = bytearray(segment.read_bytes())
-    second = data.index(b"SHW1", 1)
+    second = data.index(MAGIC, 1)
     data[second + 30] ^= 0xFF  # record 2's bytes: its CRC no longer matches, record 3 after it is whole
     segment.write_bytes(bytes(data))
     records, _, torn, corrupt = reopen(tmp_path)

@@ -24,7 +24,11 @@ Contract:
 
 Files in the directory: `<first sequence number>.wal` segments, `checkpoint` (JSON), `lock`, and
 `rejected/<sequence number>.wal`. A record is a header (magic, payload length, CRC-32, sequence
-number, rows) and a payload (the insert's column names as JSON, then the Native block).
+number, rows) and a payload: the insert's column names as JSON, the block's shape and cuts, then
+the Native block. The shape and cuts (`native_merge.py`) are kept so that a restart repeats an
+interrupted insert with the very body it had: ClickHouse drops a repeat under the same token only
+when its blocks are the same, and a merged block is not the blocks it was made of. Records of
+the first format (magic SHW1, no shape and cuts: written before blocks were merged) still read.
 """
 
 from __future__ import annotations
@@ -46,9 +50,11 @@ from spanhouse.store.native import NativeBlock
 
 logger = logging.getLogger(__name__)
 
-MAGIC = b"SHW1"
+MAGIC = b"SHW2"
+MAGIC_V1 = b"SHW1"
 _HEADER = struct.Struct("<4sIIQI")  # magic, payload length, crc32(seq, rows, payload), seq, rows
 _COLUMNS = struct.Struct("<I")  # length of the column names' JSON at the start of the payload
+_MERGE = struct.Struct("<II")  # after the names (SHW2): lengths of the block's shape and cuts
 SEGMENT_BYTES = 64 * 1024 * 1024
 _SUFFIX = ".wal"
 
@@ -78,7 +84,9 @@ class Recovered:
 
 
 def encode_record(seq: int, columns_json: bytes, block: NativeBlock) -> bytes:
-    payload_head = _COLUMNS.pack(len(columns_json)) + columns_json
+    shape = block.shape.encode()
+    payload_head = b"".join((_COLUMNS.pack(len(columns_json)), columns_json,
+                             _MERGE.pack(len(shape), len(block.cuts)), shape, block.cuts))
     crc = zlib.crc32(block.data, zlib.crc32(payload_head, zlib.crc32(struct.pack("<QI", seq, block.rows))))
     return b"".join((_HEADER.pack(MAGIC, len(payload_head) + len(block.data), crc, seq, block.rows),
                      payload_head, block.data))
@@ -91,31 +99,46 @@ def _decode_records(data: bytes, offset: int = 0, most: int | None = None) -> tu
     while offset + _HEADER.size <= len(data) and (most is None or len(records) < most):
         magic, length, crc, seq, rows = _HEADER.unpack_from(data, offset)
         end = offset + _HEADER.size + length
-        if magic != MAGIC or end > len(data) or length < _COLUMNS.size:
+        if magic not in (MAGIC, MAGIC_V1) or end > len(data) or length < _COLUMNS.size:
             break
         payload = view[offset + _HEADER.size:end]
         if zlib.crc32(payload, zlib.crc32(struct.pack("<QI", seq, rows))) != crc:
             break
         (names_length,) = _COLUMNS.unpack_from(payload)
-        if _COLUMNS.size + names_length > length:
+        at = _COLUMNS.size + names_length
+        if at > length:
             break
         try:
-            columns = tuple(json.loads(bytes(payload[_COLUMNS.size:_COLUMNS.size + names_length])))
-        except ValueError:
+            columns = tuple(json.loads(bytes(payload[_COLUMNS.size:at])))
+            shape, cuts = "", b""
+            if magic == MAGIC:
+                shape_length, cuts_length = _MERGE.unpack_from(payload, at)
+                at += _MERGE.size
+                shape = bytes(payload[at:at + shape_length]).decode()
+                cuts = bytes(payload[at + shape_length:at + shape_length + cuts_length])
+                at += shape_length + cuts_length
+        except (ValueError, struct.error):  # a CRC-valid record that is not ours: UnicodeDecodeError is a ValueError
             break
-        records.append(Record(seq, columns, NativeBlock(bytes(payload[_COLUMNS.size + names_length:]), rows)))
+        if at > length:
+            break
+        records.append(Record(seq, columns, NativeBlock(bytes(payload[at:]), rows, cuts, shape)))
         offset = end
     return records, offset
 
 
 def _next_record(data: bytes, start: int) -> int | None:
     """Where the next whole record begins at or after `start`, or None."""
-    at = data.find(MAGIC, start)
+    at = _find_magic(data, start)
     while at >= 0:
         if _decode_records(data, at, most=1)[0]:
             return at
-        at = data.find(MAGIC, at + 1)
+        at = _find_magic(data, at + 1)
     return None
+
+
+def _find_magic(data: bytes, start: int) -> int:
+    found = [at for at in (data.find(MAGIC, start), data.find(MAGIC_V1, start)) if at >= 0]
+    return min(found, default=-1)
 
 
 class WriteAheadLog:

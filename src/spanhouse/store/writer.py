@@ -36,8 +36,8 @@ Contract:
     backoff: once closing, a failed insert is not tried again; waiting clients get
     `StoreUnavailable`, logged blocks stay in the log, so closing a writer whose store is down
     returns promptly.
-  * Blocks arrive already in Native format (`store/native.py`): the thread only concatenates
-    them, so its time goes to ClickHouse, not to Python serialisation.
+  * Blocks arrive already in Native format (`store/native.py`): the thread only joins them into
+    one block (`store/native_merge.py`), so its time goes to ClickHouse, not to Python serialisation.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from clickhouse_connect.driver.client import Client
 from spanhouse.errors import Overloaded, StoreError, StoreUnavailable
 from spanhouse.store.client import map_error
 from spanhouse.store.native import NativeBlock, TableLayout
+from spanhouse.store.native_merge import insert_body
 from spanhouse.store.wal import Record, Recovered, WriteAheadLog
 
 logger = logging.getLogger(__name__)
@@ -473,7 +474,7 @@ class BatchWriter:
 
     def _insert(self, taken: list[_Pending], token: str) -> None:
         blocks = [item.block for item in taken]
-        body = blocks[0].data if len(blocks) == 1 else b"".join(block.data for block in blocks)
+        body = insert_body(blocks)
         try:
             self._client.raw_insert(self._table, list(taken[0].columns), insert_block=body, fmt="Native",
                                     settings={**_DEDUP_SETTINGS, "insert_deduplication_token": token})
