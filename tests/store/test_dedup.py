@@ -110,6 +110,17 @@ def test_many_keys_are_folded_into_sorted_arrays_and_still_found():
     assert not recent.contains("acme", np.setdiff1d(others, keys)).any()
 
 
+def test_keys_added_again_are_kept_once():
+    recent = RecentSpans(window_s=900, clock=Clock())
+    keys = np.random.default_rng(3).integers(0, 2**63, size=150_000, dtype=np.uint64)
+    for _ in range(2):  # the parents of model calls are remembered once per call
+        for chunk in np.array_split(keys, 30):
+            recent.add("acme", chunk)
+    recent.add("acme", np.zeros(0, dtype=np.uint64))
+    assert len(recent) <= len(keys) + 65_536  # the newest, not folded yet, may repeat a folded key once
+    assert recent.contains("acme", keys).all()
+
+
 def test_a_copy_waits_for_the_write_in_flight_and_a_failed_write_releases_its_spans():
     dedup = SpanDedup(900, clock=Clock())
     keys = np.array([10, 11], dtype=np.uint64)

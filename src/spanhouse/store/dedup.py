@@ -74,9 +74,16 @@ class _Generation:
 
 
 class RecentSpans:
-    """Keys stored in the last `window_s` seconds (some kept up to one generation, window/16, longer)."""
+    """Keys stored in the last `window_s` seconds (some kept up to one generation, window/4, longer).
 
-    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic, generations: int = 16) -> None:
+    Every lookup searches every generation, and a search in a large sorted array is a chain of
+    cache misses: with a full 15-minute window at ~20k spans/s (1.1M keys in each of 16
+    generations) that took 10-16 us per span, on the event loop. Four generations of 4.4M take
+    ~3 (`searchsorted` of the request's keys sorted first, so that consecutive searches share
+    their first steps); the price is keys kept up to a quarter of the window longer.
+    """
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic, generations: int = 4) -> None:
         self._window = window_s
         self._step = window_s / generations
         self._clock = clock
@@ -91,10 +98,15 @@ class RecentSpans:
         if tenant not in self._tenants:
             return found
         generations, newest = self._expire(tenant)
-        for generation in generations:
-            if len(generation.keys):
-                at = np.minimum(np.searchsorted(generation.keys, keys), len(generation.keys) - 1)
-                found |= generation.keys[at] == keys
+        if any(len(generation.keys) for generation in generations):
+            order = np.argsort(keys)
+            ordered = keys[order]
+            found_ordered = np.zeros(len(keys), dtype=bool)
+            for generation in generations:
+                if len(generation.keys):
+                    at = np.minimum(np.searchsorted(generation.keys, ordered), len(generation.keys) - 1)
+                    found_ordered |= generation.keys[at] == ordered
+            found[order] = found_ordered
         if newest:
             found |= np.fromiter((key in newest for key in keys.tolist()), dtype=bool, count=len(keys))
         return found
@@ -109,9 +121,17 @@ class RecentSpans:
             self._fold(generations, newest)
 
     def _fold(self, generations: deque[_Generation], newest: set[int]) -> None:
+        # Inserted in place, not `np.union1d`: numpy 2's unique took 1.2 s for a generation of
+        # 1.1M keys (under the lock the event loop checks requests with), the insert ~7 ms.
         current = generations[-1]
-        current.keys = np.union1d(current.keys, np.fromiter(newest, dtype=np.uint64, count=len(newest)))
+        fresh = np.sort(np.fromiter(newest, dtype=np.uint64, count=len(newest)))
         newest.clear()
+        if not len(current.keys):
+            current.keys = fresh
+            return
+        at = np.searchsorted(current.keys, fresh)
+        new = current.keys[np.minimum(at, len(current.keys) - 1)] != fresh  # a key added again is kept once
+        current.keys = np.insert(current.keys, at[new], fresh[new])
 
     def _expire(self, tenant: str) -> tuple[deque[_Generation], set[int]]:
         generations, newest = self._tenants[tenant]
