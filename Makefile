@@ -26,6 +26,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.ingest $(BENCH_ARGS)
 	$(PY) -m benchmarks.native_blocks
+	$(PY) -m benchmarks.dedup_window
 	$(PY) -m benchmarks.rollups
 	$(PY) -m benchmarks.content_bytes
 	$(PY) -m benchmarks.gc_cost
