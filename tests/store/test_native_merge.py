@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from spanhouse.store.native import NativeBlock, NativeEncoder, TableLayout
-from spanhouse.store.native_merge import insert_body, merge
+from spanhouse.store.native_merge import _intervals, insert_body, merge
 from tests.store.test_native_columns import SAMPLES
 
 # Every type spanhouse writes itself (the last SAMPLES entry is written by clickhouse-connect).
@@ -91,3 +92,30 @@ def test_blocks_of_another_layout_are_not_merged_with_each_other(layout):
     blocks = blocks_of(layout, [2, 3])
     body = insert_body([blocks[0], other, blocks[1]])
     assert body == merge(blocks) + other.data
+
+
+def damaged(block: NativeBlock, cut: int, position: int) -> NativeBlock:
+    cuts = bytearray(block.cuts)
+    cuts[8 * cut:8 * cut + 8] = position.to_bytes(8, "little", signed=True)
+    return NativeBlock(block.data, block.rows, bytes(cuts), block.shape)
+
+
+@pytest.mark.parametrize(("cut", "position"), [
+    (-1, -1),  # the last part does not end at the end of the data
+    (5, 0),  # a part ends before it starts
+])
+def test_blocks_whose_cuts_do_not_fit_their_data_are_sent_as_they_are(store, query, layout, cut, position):
+    first, second, third = blocks_of(layout, [2, 3, 4])
+    bad = damaged(second, cut, position if position >= 0 else len(second.data) - 3)
+    body = insert_body([first, bad, third])
+    assert body == merge([first, third]) + bad.data
+    store.raw_insert("merged", list(layout.names), insert_block=body, fmt="Native")
+    assert query("SELECT count(), uniqExact(n) FROM merged") == [(9, 9)]
+
+
+def test_offsets_that_are_no_whole_number_of_uint64s_send_the_blocks_as_they_are(layout):
+    first, second = blocks_of(layout, [2, 3])
+    offsets = _intervals(second.shape).index("o") + 1  # the cut ending the first offsets part
+    cuts = np.frombuffer(second.cuts, dtype="<i8")
+    bad = damaged(second, offsets, int(cuts[offsets]) - 3)  # 3 bytes of it go to the next part
+    assert insert_body([first, bad]) == first.data + bad.data

@@ -18,6 +18,7 @@ merged block as blocks of their own: an insert body may hold any number of block
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise
@@ -27,6 +28,8 @@ import numpy as np
 from spanhouse.store.native import NativeBlock, leb128
 from spanhouse.store.native_columns import OFFSETS
 
+logger = logging.getLogger(__name__)
+
 HEAD = "h"
 
 
@@ -35,12 +38,18 @@ def insert_body(blocks: Sequence[NativeBlock]) -> bytes:
     blocks = [block for block in blocks if block.rows]
     if len(blocks) == 1:
         return blocks[0].data
-    shape = next((block.shape for block in blocks if _mergeable(block)), "")
-    merging = [block for block in blocks if block.shape == shape and _mergeable(block)] if shape else []
+    mergeable = [_mergeable(block) for block in blocks]
+    shape = next((block.shape for block, can in zip(blocks, mergeable, strict=True) if can), "")
+    merging = [block for block, can in zip(blocks, mergeable, strict=True) if can and block.shape == shape]
     if len(merging) < 2:
         return b"".join(block.data for block in blocks)
-    rest = [block for block in blocks if not (block.shape == shape and _mergeable(block))]
-    return b"".join([merge(merging), *(block.data for block in rest)])
+    rest = [block for block, can in zip(blocks, mergeable, strict=True) if not (can and block.shape == shape)]
+    try:
+        merged = merge(merging)
+    except ValueError as exc:  # offsets that are no whole number of UInt64s: cuts that do not fit their data
+        logger.error("cannot merge %d Native blocks, inserting them one after the other: %s", len(merging), exc)
+        return b"".join(block.data for block in blocks)
+    return b"".join([merged, *(block.data for block in rest)])
 
 
 def merge(blocks: Sequence[NativeBlock]) -> bytes:
@@ -82,7 +91,11 @@ def _shifted(interval: tuple[bytes, ...]) -> bytes:
 
 
 def _mergeable(block: NativeBlock) -> bool:
-    return bool(block.shape) and len(block.cuts) // 8 == len(_intervals(block.shape)) + 1
+    """Whether the block has cuts, as many as its shape has intervals, rising to the end of its data."""
+    if not block.shape or len(block.cuts) != 8 * (len(_intervals(block.shape)) + 1):
+        return False
+    cuts = np.frombuffer(block.cuts, dtype="<i8")
+    return int(cuts[-1]) == len(block.data) and bool(np.all(cuts[1:] >= cuts[:-1]))
 
 
 @cache
