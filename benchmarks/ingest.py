@@ -7,7 +7,9 @@ Phases, each against a server on a fresh temporary store:
   2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders) and over OTLP/gRPC;
   3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation: once
      right after the saturation phases, while ClickHouse still merges the parts they left (those
-     merges take ~40% of the server's CPU then), and once on a fresh server of its own;
+     merges take ~40% of the server's CPU then), and once on a fresh server of its own, followed
+     there by one sender of one-trace exports, one after the other (an app whose SDK exports each
+     span as it ends): exports/s and ack latency;
   4. trace lookups through the query API over the ingested traces;
   5. overload: `--overload-senders` senders of ~8 MB bodies at once, far past what the server
      takes; its peak RSS before and after shows what bounds memory (the queue and the bytes in
@@ -441,6 +443,7 @@ def main() -> None:
     rng = random.Random(1)
     now = time.time_ns()
     load = Load([ai_request(rng, args.traces_per_request, now) for _ in range(120)])
+    small = Load([ai_request(rng, 1, now) for _ in range(40)])
     wire = sum(map(len, load.bodies)) / sum(load.counts)
     print(f"load: {len(load.bodies)} requests of {load.counts[0]} AI spans, {wire:.0f} B/span on the wire, "
           f"sent in a cycle with fresh trace ids ({args.senders} senders per transport, {args.seconds:.0f}s per phase)")
@@ -481,6 +484,11 @@ def main() -> None:
         try:
             steady = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
             steady.name = "OTLP/HTTP paced, fresh server"
+            # One client sending one small export after the other, as an app whose SDK exports each
+            # span as it ends (SimpleSpanProcessor) does: what it gets is set by the cost of one
+            # acknowledgement, not by throughput.
+            lone = server.run(http_load(server.ports["otlp_http"], small, args.seconds / 2, 1))
+            lone.name = f"OTLP/HTTP, one sender of {small.counts[0]}-span exports"
         finally:
             server.stop()
 
@@ -504,6 +512,11 @@ def main() -> None:
                             f"{phase.pct(0.99):.0f} ms, {phase.refused} retryable refusals; CPU/span: server "
                             f"{main_us:.0f} us (merges {phase.merge_cpu_s / max(1, phase.spans) * 1e6:.0f}), "
                             f"decode workers {workers_us:.0f} us"))
+        main_us, _ = lone.cpu_us_per_span()
+        results.append((f"{lone.name}: acknowledged",
+                        f"{lone.requests / lone.seconds:,.0f} exports/s ({lone.rate():,.0f} spans/s), ack p50 "
+                        f"{lone.pct(0.5):.1f} ms / p99 {lone.pct(0.99):.1f} ms; server CPU "
+                        f"{main_us * small.counts[0] / 1000:.1f} ms per export"))
         results += [
             ("rows in ClickHouse vs spans acknowledged",
              f"{stored['rows']:,} vs {acked:,} ({'ok' if stored['rows'] >= acked else 'MISSING SPANS'})"),

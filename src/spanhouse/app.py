@@ -18,6 +18,7 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -54,6 +55,7 @@ from spanhouse.store.native import TableLayout
 from spanhouse.store.nesting import NestedCalls
 from spanhouse.store.retention import apply_retention
 from spanhouse.store.wal import WriteAheadLog
+from spanhouse.store.watermark import caught_up
 from spanhouse.store.writer import BatchWriter
 
 logger = logging.getLogger(__name__)
@@ -333,7 +335,9 @@ async def running(settings: Settings) -> AsyncIterator[BoundPorts]:
                                    anomaly_store=anomaly_store, alerter=alerter,
                                    backlog=lambda: {"spans": writers["traces"].queued_spans,
                                                     "log_records": writers["logs"].queued_spans,
-                                                    "message_texts": writers["content"].queued_spans})
+                                                    "message_texts": writers["content"].queued_spans},
+                                   caught_up=partial(caught_up, [writer.watermark for writer in writers.values()],
+                                                     settings.read_wait_ms / 1000))
         grpc_port = await stack.enter_async_context(_serve_grpc(ingest, settings, grpc_sender, query_api))
         http_port = await stack.enter_async_context(_serve_http(
             otlp_http.create_app(ingest, sender, settings.max_request_bytes, settings.body_timeout_s),

@@ -47,16 +47,22 @@ class Settings:
     batch_max_spans: int = _setting(50_000, "Most spans one ClickHouse insert carries.")
     flush_interval_ms: int = _setting(
         1000,
-        "Longest time spans acknowledged from the write-ahead log wait for others to share their insert: under "
-        "load, how long after its acknowledgement a span may take to become queryable. An export reaching an "
-        "idle server is inserted at once and acknowledged when queryable; one arriving during an insert is "
-        "logged and acknowledged, and waits until this long after the first of those arrived (or until "
-        "batch_max_spans are waiting), so one insert, one part on disk, carries many requests. With wal_dir "
-        "off, exports wait for their insert, linger included: lower it then (e.g. 50).",
+        "Longest time spans acknowledged from the write-ahead log wait for others to share their insert. An "
+        "export is acknowledged once logged; at an idle server its insert starts at once, and exports that arrive "
+        "during an insert wait until this long after the first of them arrived (or until batch_max_spans are "
+        "waiting), so one insert, one part on disk, carries many requests. A query API request that must wait "
+        "for acknowledged spans (read_wait_ms) ends the wait early. With wal_dir off, exports wait for their "
+        "insert, linger included: lower it then (e.g. 50).",
+    )
+    read_wait_ms: int = _setting(
+        1000,
+        "How long a query API request waits, at most, for spans acknowledged before it arrived to become "
+        "queryable, so a client that exported and then asks sees what it sent. Usually no wait at all; under load "
+        "up to one insert. Past it the request reads what is inserted so far. 0: never wait.",
     )
     wal_dir: str = _setting(
         "",
-        "Directory of the write-ahead log that acknowledges exports arriving while an insert runs (a folder "
+        "Directory of the write-ahead log that makes exports durable before they are acknowledged (a folder "
         "per database and table below it). Empty: `spanhouse-wal` inside the embedded store's directory, or "
         "`./spanhouse-wal` with a ClickHouse server (give each spanhouse process its own). `off`: no log, every "
         "export waits for its insert (the only mode of `chdb://memory`).",
@@ -229,6 +235,8 @@ class Settings:
                 raise ConfigError(f"{_named(name)} must be positive, got {getattr(self, name)}")
         if self.flush_interval_ms < 0 or self.write_timeout_s <= 0:
             raise ConfigError("flush_interval_ms must be >= 0 and write_timeout_s > 0")
+        if self.read_wait_ms < 0:
+            raise ConfigError(f"{_named('read_wait_ms')} must be >= 0, got {self.read_wait_ms}")
         if self.body_timeout_s <= 0:
             raise ConfigError(f"{_named('body_timeout_s')} must be positive, got {self.body_timeout_s}")
         if self.content_max_bytes < 256:

@@ -49,6 +49,7 @@ def test_a_detector_run_on_a_fake_clock_reaches_the_webhook_and_the_api(server_f
     routes = write_routes(tmp_path, receiver)
     server = server_factory(alert_routes_file=routes, detect_interval_s=0)  # the test runs the detector
     send_failing_calls(server, int(DETECTED_AT.timestamp()) * 10**9)
+    server.settled()  # the detector reads the tables straight, as in production: once inserted
     settings = server.settings
     clients = [connect(settings.clickhouse_dsn, settings.clickhouse_database) for _ in range(3)]
     detect_client, anomaly_client, alert_client = clients

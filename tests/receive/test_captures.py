@@ -90,6 +90,7 @@ def replay(chdb_path: Path) -> Iterator[Replay]:
             response = http.post(f"{server.http_endpoint}/v1/{signal}", content=path.read_bytes(),
                                  headers={"Content-Type": "application/x-protobuf"})
             answers[str(path.relative_to(CAPTURES))] = (response.status_code, response.content)
+        server.settled()
         yield Replay(answers, *_stored(settings), server.api, http)
 
 

@@ -79,6 +79,7 @@ def test_partial_success_reports_the_rejected_spans(server):
 def test_a_full_queue_is_resource_exhausted_with_retry_info(server_factory):
     server = server_factory(queue_max_spans=1, flush_interval_ms=3000)
     raw_export(server, export_request(make_span(trace=1)).SerializeToString())
+    server.settled()  # inserted: the queue is empty again
 
     def export(trace):
         try:

@@ -71,6 +71,7 @@ def test_reloading_after_a_restart_computes_in_sql_the_keys_python_computes(serv
     spans = [make_span(trace, span) for trace, span in ids]
     assert httpx.post(server.http_endpoint + "/v1/traces", content=export_request(*spans).SerializeToString(),
                       headers=PROTOBUF).status_code == 200
+    server.settled()
 
     dedup = SpanDedup(900)
     from spanhouse.store.client import connect

@@ -43,6 +43,7 @@ def test_reloading_computes_in_sql_the_parent_keys_of_stored_model_calls(server,
              make_span(span=5, parent=4, attributes={"gen_ai.tool.name": "t"}), llm_span(trace=2, span=7, parent=None)]
     assert httpx.post(server.http_endpoint + "/v1/traces", content=export_request(*spans).SerializeToString(),
                       headers=PROTOBUF).status_code == 200
+    server.settled()
     client = connect(settings.clickhouse_dsn, settings.clickhouse_database)
     try:
         assert client.query("SELECT CostSource FROM otel_traces WHERE SpanId = {s:String}",

@@ -1,10 +1,11 @@
-"""BatchWriter with its write-ahead log: an idle writer answers once the rows are queryable; a block
-arriving during an insert is answered once logged and inserted within the interval; a start inserts
-what the log kept, repeating an interrupted insert under its token; a store that fails keeps
-logged blocks and refuses new ones."""
+"""BatchWriter with its write-ahead log: a block is answered once logged; an idle writer inserts it at
+once, blocks arriving during an insert wait for company within the interval; a reader waiting on the
+watermark sees what was acknowledged and ends the linger; a start inserts what the log kept, repeating
+an interrupted insert under its token; a store that fails keeps logged blocks and refuses new ones."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from spanhouse.errors import StoreUnavailable
 from spanhouse.store.native import NativeBlock
 from spanhouse.store.native_merge import insert_body
 from spanhouse.store.wal import WriteAheadLog
+from spanhouse.store.watermark import caught_up
 from spanhouse.store.writer import BatchWriter
 from tests.store.test_writer import GatedClient, batch_of, writer
 
@@ -32,29 +34,67 @@ def eventually(check, timeout_s: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def test_a_block_reaching_an_idle_writer_is_answered_once_its_rows_are_queryable(store, query, tmp_path):
-    with logged_writer(store, tmp_path) as w:
-        w.submit(batch_of(3)).result(timeout=20)
-        assert query(SPANS) == [(3,)]
-        assert w.logged_blocks == 0  # nothing to log: the insert itself made it durable
-    assert list(tmp_path.glob("*.wal")) == []
+def test_a_block_is_answered_once_logged_and_an_idle_writer_inserts_it_without_lingering(
+        store, query, tmp_path):
+    gated = GatedClient(store)
+    with logged_writer(store, tmp_path, client=gated, flush_interval_s=60) as w:
+        w.submit(batch_of(3)).result(timeout=20)  # answered while its insert is still held at the gate
+        assert w.logged_blocks == 1 and len(list(tmp_path.glob("*.wal"))) == 1
+        assert gated.inserting.wait(20)  # started at once, not 60 s later
+        assert query(SPANS) == [(0,)]
+        gated.gate.set()
+        eventually(lambda: query(SPANS) == [(3,)])
+        eventually(lambda: list(tmp_path.glob("*.wal")) == [])  # inserted: the segment is gone
 
 
 def test_a_block_arriving_during_an_insert_is_answered_once_logged_and_inserted_within_the_interval(
         store, query, tmp_path):
     gated = GatedClient(store)
     with logged_writer(store, tmp_path, client=gated, flush_interval_s=0.3) as w:
-        first = w.submit(batch_of(1, trace=1))
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
         assert gated.inserting.wait(20)
-        during = w.submit(batch_of(2, trace=2))
-        during.result(timeout=20)  # answered while the insert before it is still held at the gate
-        assert not first.done()
-        assert w.logged_blocks == 1 and len(list(tmp_path.glob("*.wal"))) == 1
+        w.submit(batch_of(2, trace=2)).result(timeout=20)  # answered while the insert before it is held
+        assert w.logged_blocks == 2
         gated.gate.set()
-        first.result(timeout=20)
         eventually(lambda: w.inserts == 2)
         assert query(SPANS) == [(3,)]
-        eventually(lambda: list(tmp_path.glob("*.wal")) == [])  # inserted: the segment is gone
+
+
+def test_a_reader_waiting_on_the_watermark_sees_every_acknowledged_block_and_ends_the_linger(
+        store, query, tmp_path):
+    gated = GatedClient(store)
+    with logged_writer(store, tmp_path, client=gated, flush_interval_s=60) as w:
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
+        assert gated.inserting.wait(20)
+        for trace in (2, 3):
+            w.submit(batch_of(2, trace=trace)).result(timeout=20)  # would linger for 60 s
+
+        async def read_after_ack() -> tuple[bool, float]:
+            reading = asyncio.ensure_future(caught_up([w.watermark], timeout_s=30))
+            await asyncio.sleep(0.2)
+            assert not reading.done()  # the first insert is still held at the gate
+            gated.gate.set()
+            started = time.monotonic()
+            return await reading, time.monotonic() - started
+
+        reached, waited_s = asyncio.run(read_after_ack())
+        assert reached and waited_s < 20
+        assert query(SPANS) == [(5,)]
+        assert w.inserts == 2
+
+
+def test_a_reader_waits_no_longer_than_its_bound_and_not_at_all_when_nothing_is_outstanding(store, tmp_path):
+    gated = GatedClient(store)
+    with logged_writer(store, tmp_path, client=gated) as w:
+        assert asyncio.run(caught_up([w.watermark], timeout_s=0)) is True  # nothing accepted yet
+        w.submit(batch_of(1)).result(timeout=20)
+        assert gated.inserting.wait(20)
+        started = time.monotonic()
+        assert asyncio.run(caught_up([w.watermark], timeout_s=0.2)) is False
+        assert time.monotonic() - started < 5
+        assert asyncio.run(caught_up([w.watermark], timeout_s=0)) is False
+        gated.gate.set()
+        assert asyncio.run(caught_up([w.watermark], timeout_s=30)) is True
 
 
 def test_blocks_arriving_during_an_insert_wait_for_company_but_never_longer_than_the_interval(
@@ -130,23 +170,20 @@ def refuses(w: BatchWriter) -> bool:
 
 
 def test_while_the_store_fails_logged_blocks_are_retried_and_new_ones_refused(store, query, tmp_path):
-    # 1 failure for the waiting block, then 5 for the logged one: 0.1 + 0.2 + ... + 1.6 s of retries
-    gated = GatedClient(FailingClient(store, failures=6))
+    # 5 failures: 0.1 + 0.2 + ... + 1.6 s of retries, far past the deadline, which logged blocks ignore
+    gated = GatedClient(FailingClient(store, failures=5))
     with logged_writer(store, tmp_path, client=gated, flush_interval_s=0, retry_deadline_s=0.05) as w:
-        waiting = w.submit(batch_of(1, trace=1))  # an idle writer: its client waits on the insert
+        w.submit(batch_of(1, trace=1)).result(timeout=20)
         assert gated.inserting.wait(20)
-        logged = w.submit(batch_of(2, trace=2))
-        logged.result(timeout=20)
+        w.submit(batch_of(2, trace=2)).result(timeout=20)
         gated.gate.set()
-        with pytest.raises(StoreUnavailable):
-            waiting.result(timeout=20)  # past the deadline its client is told, and will retry
         eventually(lambda: refuses(w))
         with pytest.raises(StoreUnavailable, match="Connection refused"):
-            w.submit(batch_of(1, trace=3))  # refused, not logged, while the logged block waits for the store
-        eventually(lambda: not refuses(w))  # the logged block is in, once the store answered again
-        assert query(SPANS) == [(2,)]
+            w.submit(batch_of(1, trace=3))  # refused, not logged, while the logged blocks wait for the store
+        eventually(lambda: not refuses(w))  # the logged blocks are in, once the store answered again
+        eventually(lambda: query(SPANS) == [(3,)])
         w.submit(batch_of(1, trace=4)).result(timeout=20)
-    assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(3, 2)]
+    assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(4, 3)]
 
 
 def test_a_logged_block_clickhouse_refuses_is_kept_in_rejected_and_the_rest_stored(store, query, tmp_path):
@@ -165,7 +202,7 @@ def test_a_logged_block_clickhouse_refuses_is_kept_in_rejected_and_the_rest_stor
 def test_closing_while_the_store_is_down_keeps_logged_blocks_for_the_next_start(store, query, tmp_path):
     gated = GatedClient(FailingClient(store, failures=1000))
     w = logged_writer(store, tmp_path, client=gated, flush_interval_s=0, retry_deadline_s=60).__enter__()
-    waiting = w.submit(batch_of(1, trace=1))
+    w.submit(batch_of(1, trace=1)).result(timeout=20)
     assert gated.inserting.wait(20)
     for trace in (2, 3):
         w.submit(batch_of(2, trace=trace)).result(timeout=20)  # acknowledged from the log
@@ -173,36 +210,7 @@ def test_closing_while_the_store_is_down_keeps_logged_blocks_for_the_next_start(
     started = time.monotonic()
     w.close()
     assert time.monotonic() - started < 15  # the retry backoff ends at close, not at the deadline
-    with pytest.raises(StoreUnavailable):
-        waiting.result(timeout=0)
     assert query(SPANS) == [(0,)]
 
     with logged_writer(store, tmp_path):  # the store is back: the start inserts what the log kept
-        assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(4, 2)]
-
-
-class RecordingClient:
-    """The real store client, keeping every insert's body."""
-
-    def __init__(self, client) -> None:
-        self._client = client
-        self.bodies: list[bytes] = []
-
-    def raw_insert(self, *args, **kwargs):
-        self.bodies.append(kwargs["insert_block"])
-        return self._client.raw_insert(*args, **kwargs)
-
-
-def test_an_insert_never_mixes_a_block_waited_on_with_logged_ones(store, query, tmp_path):
-    # Replaying an interrupted insert repeats only its logged blocks: ClickHouse would not drop
-    # that repeat as a copy of a body that also held a block never logged.
-    recording = RecordingClient(store)
-    with logged_writer(store, tmp_path, client=recording, flush_interval_s=0) as w:
-        waited, logged = batch_of(1, trace=1), batch_of(2, trace=2)
-        for _ in range(20):
-            futures = [w.submit(waited)] + [w.submit(logged) for _ in range(3)]  # the first finds it idle
-            for future in futures:
-                future.result(timeout=20)
-            eventually(lambda: w.queued_spans == 0)
-    logged_only = {insert_body([logged] * count) for count in (1, 2, 3)}
-    assert all(body == waited.data or body in logged_only for body in recording.bodies)
+        assert query("SELECT count(), uniqExact(TraceId) FROM otel_traces") == [(5, 3)]

@@ -43,6 +43,7 @@ from spanhouse.errors import StoreError, StoreUnavailable
 from spanhouse.query import alerts, anomalies, costs, jaeger, metrics, openapi, search, sql_api, threads
 from spanhouse.query.adhoc import AdhocSql
 from spanhouse.query.params import ParamError
+from spanhouse.query.read_after_ack import CaughtUp, ReadAfterAck
 from spanhouse.query.reader import Reader
 from spanhouse.query.responses import JSONResponse, unexpected
 from spanhouse.query.sql_api import AdminCheck, no_auth
@@ -66,7 +67,8 @@ def error(status: int, code: str, message: str, **details: object) -> JSONRespon
 def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | None = None,
                require_admin: AdminCheck = no_auth, retention: Retention | None = None,
                anomaly_store: AnomalyStore | None = None, alerter: Alerter | None = None,
-               backlog: Callable[[], dict[str, int]] | None = None) -> Starlette:
+               backlog: Callable[[], dict[str, int]] | None = None,
+               caught_up: CaughtUp | None = None) -> Starlette:
     """The query API.
 
     Args:
@@ -77,6 +79,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         anomaly_store: changes anomalies' status; without it the anomaly routes are not served.
         alerter: sends test messages; without it the alert routes are not served.
         backlog: what each writer holds that is not yet queryable, by kind, shown by /healthz.
+        caught_up: awaited before each request (but /healthz and /openapi.json): returns once what
+            was acknowledged before the request is queryable, or its time is up (read_after_ack.py).
     """
     async def get_trace(request: Request) -> Response:
         trace_id = request.path_params["trace_id"]
@@ -158,7 +162,8 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
         ],
         exception_handlers={HTTPException: http_error, ParamError: bad_parameter, AuthError: auth_error,
                             StoreError: store_error},
-        middleware=[Middleware(_Unexpected), Middleware(_KeyFirst, tenant_of=tenant_of)],
+        middleware=[Middleware(_Unexpected), Middleware(_KeyFirst, tenant_of=tenant_of),
+                    *([Middleware(ReadAfterAck, caught_up=caught_up, exempt=OPEN_PATHS)] if caught_up else [])],
     )
 
 

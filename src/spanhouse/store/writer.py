@@ -2,20 +2,24 @@
 
 Contract:
   * `submit` returns a future that completes once the block is durable. An acknowledgement waits
-    for it, so an acknowledged span survives `kill -9` of the process right after. Durable means:
-      - at an idle writer (no insert running, nothing waiting), inserted: the export's insert
-        starts at once and the future completes when it has returned, so the rows are queryable
-        when the client hears back;
-      - otherwise, with a write-ahead log (`store/wal.py`), appended to the log: the future
-        completes after one file write, and the block joins the next insert. A restart inserts
-        what the log holds before anything else. Without a log, the block waits for its insert.
+    for it, so an acknowledged span survives `kill -9` of the process right after. With a
+    write-ahead log (`store/wal.py`) durable means appended to the log: the future completes after
+    one file write, and the block joins the next insert (at once when the writer is idle). A
+    restart inserts what the log holds before anything else. Without a log, the block waits for
+    its insert.
+  * So an acknowledged block may not be queryable yet. Each accepted block is numbered by
+    `watermark` (`store/watermark.py`); a reader that must see everything acknowledged before it
+    (the query API) waits until the writer has settled the blocks up to its mark. A waiting reader
+    ends a linger. Acknowledging from the log even at an idle writer keeps an acknowledgement at
+    one file write whatever ClickHouse is doing (merges after a burst made an idle insert take
+    seconds), and lets a client that sends one export after another share inserts: waiting on
+    each insert held it to ~12 exports a second, one insert (~100 ms of CPU with chDB) each.
   * One thread inserts. Each insert has a large fixed cost (with chDB, parts and merges included,
     ~150 us of CPU per span at 490 rows against ~27 us at 31,360: `make bench-inserts`), so the
     writer lingers (`Linger`): blocks that arrive while it is busy wait until they add up to
     `batch_max_spans` or the oldest has waited `flush_interval_s`. With the log, nobody waits on
     that linger but a reader: it is how stale a query may be under load, and inserts grow with
-    the arrival rate without slowing acknowledgements. A block whose client waits on its insert
-    (the idle case) is inserted at once. close() ends a linger.
+    the arrival rate without slowing acknowledgements. close() ends a linger.
   * The queue is bounded in spans (accepted but not yet inserted, in-flight insert included):
     past the bound `submit` raises `Overloaded` at once instead of growing memory.
   * Retryable store failures are retried with capped, jittered exponential backoff. A client
@@ -62,6 +66,7 @@ from spanhouse.store.client import map_error
 from spanhouse.store.native import NativeBlock, TableLayout
 from spanhouse.store.native_merge import insert_body
 from spanhouse.store.wal import Record, Recovered, WriteAheadLog
+from spanhouse.store.watermark import Watermark
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +88,7 @@ class _Pending(NamedTuple):
     arrived: float
     seq: int | None  # its number in the write-ahead log, when it was logged
     columns: tuple[str, ...]
+    number: int | None  # its number in the watermark; None for a block replayed at start
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +149,7 @@ class BatchWriter:
         self._clock = clock
         self._cond = threading.Condition()
         self._pending: deque[_Pending] = deque()
-        self._to_log: list[tuple[NativeBlock, Future[None]]] = []
+        self._to_log: list[tuple[NativeBlock, Future[None], int]] = []
         self._logging = False  # the log thread holds blocks taken from _to_log
         self._inserting = False
         self._pending_spans = 0  # not yet taken by an insert
@@ -158,6 +164,7 @@ class BatchWriter:
         self._token_numbers = itertools.count(1)
         self._thread: threading.Thread | None = None
         self._log_thread: threading.Thread | None = None
+        self.watermark = Watermark(on_wait=self._hurry)
         self.inserted_spans = 0
         self.inserts = 0
         self.logged_blocks = 0
@@ -249,14 +256,18 @@ class BatchWriter:
             if self._queued_spans and self._queued_spans + block.rows > self._queue_max:
                 raise self._full()
             self._queued_spans += block.rows
-            idle = not (self._inserting or self._pending or self._to_log or self._logging)
-            if self._wal is None or idle:
+            number = self.watermark.accept()
+            if self._wal is None:
                 self._pending_spans += block.rows
-                self._pending.append(_Pending(block, future, self._clock(), None, self._columns))
+                self._pending.append(_Pending(block, future, self._clock(), None, self._columns, number))
             else:
-                self._to_log.append((block, future))
+                self._to_log.append((block, future, number))
             self._cond.notify_all()
         return future
+
+    def _hurry(self) -> None:
+        with self._cond:
+            self._cond.notify_all()  # the linger loop sees the waiting reader
 
     # -- the log thread ---------------------------------------------------------------------
     def _log_run(self) -> None:
@@ -270,26 +281,27 @@ class BatchWriter:
                 batch, self._to_log = self._to_log, []
                 self._logging = True
             try:
-                first = self._wal.append([block for block, _ in batch], self._columns)
+                first = self._wal.append([block for block, _, _ in batch], self._columns)
             except Exception as exc:  # the loop boundary: an I/O error fails these exports, not the thread
                 logger.error("cannot write the write-ahead log %s: %s", self._wal.directory, exc)
                 error = StoreUnavailable(f"cannot write the write-ahead log: {getattr(exc, 'strerror', None) or exc}")
                 with self._cond:
                     self._logging = False
-                    self._queued_spans -= sum(block.rows for block, _ in batch)
+                    self._queued_spans -= sum(block.rows for block, _, _ in batch)
                     self._cond.notify_all()
-                for _, future in batch:
+                self.watermark.settle(number for _, _, number in batch)
+                for _, future, _ in batch:
                     future.set_exception(error)
                 continue
             arrived = self._clock()
             with self._cond:
-                for index, (block, _) in enumerate(batch):
-                    self._pending.append(_Pending(block, None, arrived, first + index, self._columns))
+                for index, (block, _, number) in enumerate(batch):
+                    self._pending.append(_Pending(block, None, arrived, first + index, self._columns, number))
                     self._pending_spans += block.rows
                 self._logging = False
                 self.logged_blocks += len(batch)
                 self._cond.notify_all()
-            for _, future in batch:
+            for _, future, _ in batch:
                 future.set_result(None)
 
     # -- the writer thread -----------------------------------------------------------------
@@ -310,8 +322,8 @@ class BatchWriter:
                         continue
                     if self._stopping:
                         break  # the drain must not wait
-                    if self._wal is not None and self._pending[0].future is not None:
-                        break  # its client waits on this insert
+                    if self.watermark.waiting():
+                        break  # a reader waits to see these rows
                     wait = self._linger.remaining_s(self._clock(), self._pending_spans, self._pending[0].arrived,
                                                     last_end)
                     if wait <= 0:
@@ -343,17 +355,15 @@ class BatchWriter:
         self._closed.wait(1.0)  # not a hot loop if it happens again
 
     def _take(self) -> list[_Pending]:
-        """The next insert: the oldest blocks, up to batch_max_spans, all logged or all waited on.
+        """The next insert: the oldest blocks, up to batch_max_spans.
 
-        Never both: a restart repeats an interrupted insert of logged blocks under its token, and
-        ClickHouse drops the repeat only if the body is the same, which it would not be without
-        the blocks that were never logged.
+        With a log every block is logged before it is pending, so an interrupted insert holds only
+        blocks the log can give back: a restart rebuilds the same body, which ClickHouse must see
+        to drop the repeat under the insert's token.
         """
         taken = [self._pending.popleft()]
         spans = taken[0].block.rows
-        logged = taken[0].seq is not None
-        while (self._pending and spans + self._pending[0].block.rows <= self._batch_max
-               and (self._pending[0].seq is not None) == logged):
+        while self._pending and spans + self._pending[0].block.rows <= self._batch_max:
             item = self._pending.popleft()
             spans += item.block.rows
             taken.append(item)
@@ -372,7 +382,7 @@ class BatchWriter:
         now = self._clock()
 
         def items(chunk: list[Record]) -> list[_Pending]:
-            return [_Pending(r.block, None, now, r.seq, r.columns) for r in chunk]
+            return [_Pending(r.block, None, now, r.seq, r.columns, None) for r in chunk]
 
         start = 0
         if recovered.intent is not None:
@@ -487,10 +497,10 @@ class BatchWriter:
         self._checkpoint(taken)
         with self._cond:
             self._queued_spans -= sum(item.block.rows for item in taken)
-            # Idle before anyone hears back: a client's next export, sent on this answer, is then
-            # inserted before its acknowledgement too, so what a client sends one after the other
-            # is queryable when acknowledged.
+            # Idle before anyone hears back: without a log, a client's next export, sent on this
+            # answer, finds the writer idle and is inserted without a linger.
             self._inserting = False
+        self.watermark.settle(item.number for item in taken)
         for item in taken:
             if item.future is not None and not item.future.done():
                 item.future.set_result(None)
@@ -533,6 +543,7 @@ class BatchWriter:
             self._inserting = False
             if not kept:
                 self._failing = None  # nothing is retried now: the next export finds out whether the store is back
+        self.watermark.settle(item.number for item in taken)
         for item in taken:
             if item.future is not None and not item.future.done():
                 item.future.set_exception(exc)
