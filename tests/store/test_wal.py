@@ -94,6 +94,22 @@ def test_an_insert_in_flight_comes_back_as_an_intent_with_its_token(tmp_path):
     assert intent == Intent(1, 2, "token-7")
 
 
+def test_a_restart_repeats_the_interrupted_insert_first_under_its_token_then_groups_the_rest(tmp_path):
+    log = opened(tmp_path)
+    log.append([block(1, rows=2), block(2, rows=2)], COLUMNS)
+    log.append([block(3, rows=2), block(4, rows=2), block(5, rows=2)], COLUMNS)
+    log.append([block(6, rows=1)], ("TraceId",))  # another column list: an insert of its own
+    log.append([block(7, rows=1)], COLUMNS)
+    log.begin_insert(1, 2, "token-7")
+    log.close()
+    recovered = WriteAheadLog(tmp_path)
+    try:
+        inserts = [([r.seq for r in records], token) for records, token in recovered.open().inserts(batch_max_spans=4)]
+    finally:
+        recovered.close()
+    assert inserts == [([1, 2], "token-7"), ([3, 4], None), ([5], None), ([6], None), ([7], None)]
+
+
 def test_an_intent_whose_insert_completed_is_not_returned(tmp_path):
     log = opened(tmp_path)
     log.append([block(1), block(2)], COLUMNS)

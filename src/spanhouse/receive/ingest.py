@@ -44,12 +44,19 @@ from spanhouse.receive.admission import BodyBudget, HeldBody
 from spanhouse.store.dedup import Keys, SpanDedup, first_occurrences, span_keys
 from spanhouse.store.native import NativeBlock, NativeEncoder
 from spanhouse.store.nesting import NestedCalls
-from spanhouse.store.writer import SpanSink
 
 Encoding = Literal["protobuf", "json"]
 Signal = Literal["traces", "logs"]
 SIGNALS: tuple[Signal, ...] = ("traces", "logs")
 DAY_NS = 86_400 * 1_000_000_000
+
+
+class SpanSink(Protocol):
+    """Where encoded blocks go (store/writer.py's BatchWriter): the future completes once durable."""
+
+    def submit(self, block: NativeBlock) -> Future[None]: ...
+
+    def check_room(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ import os
 import struct
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +81,29 @@ class Recovered:
     intent: Intent | None
     torn_bytes: int  # cut from the end of the last segment: a write the process did not finish
     corrupt_segments: int
+
+    def inserts(self, batch_max_spans: int) -> Iterator[tuple[list[Record], str | None]]:
+        """The inserts that put back what was logged and not inserted, each with its token (None: a new one).
+
+        The insert that was under way comes first, under the token its intent recorded, with the
+        very blocks it had; the rest follow in log order, grouped up to `batch_max_spans` spans
+        of one column list.
+        """
+        start = 0
+        if self.intent is not None:
+            last = self.intent.last
+            start = next((i for i, r in enumerate(self.records) if r.seq > last), len(self.records))
+            if start:
+                yield self.records[:start], self.intent.token
+        group: list[Record] = []
+        for record in self.records[start:]:
+            if group and (record.columns != group[0].columns
+                          or sum(r.block.rows for r in group) + record.block.rows > batch_max_spans):
+                yield group, None
+                group = []
+            group.append(record)
+        if group:
+            yield group, None
 
 
 def encode_record(seq: int, columns_json: bytes, block: NativeBlock) -> bytes:

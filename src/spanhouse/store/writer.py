@@ -1,41 +1,34 @@
 """The single writer: group-commits queued, already encoded blocks into ClickHouse.
 
 Contract:
-  * `submit` returns a future that completes once the block is durable. An acknowledgement waits
-    for it, so an acknowledged span survives `kill -9` of the process right after. With a
-    write-ahead log (`store/wal.py`) durable means appended to the log: the future completes after
-    one file write, and the block joins the next insert (at once when the writer is idle). A
+  * `submit` returns a future that completes once the block is durable, so an acknowledged span
+    survives `kill -9` of the process right after. With a write-ahead log (`store/wal.py`) that is
+    one file write: the block joins the next insert (at once when the writer is idle), and a
     restart inserts what the log holds before anything else. Without a log, the block waits for
     its insert.
-  * So an acknowledged block may not be queryable yet. Each accepted block is numbered by
-    `watermark` (`store/watermark.py`); a reader that must see everything acknowledged before it
-    (the query API) waits until the writer has settled the blocks up to its mark. A waiting reader
-    ends a linger. Acknowledging from the log even at an idle writer keeps an acknowledgement at
-    one file write whatever ClickHouse is doing (merges after a burst made an idle insert take
-    seconds), and lets a client that sends one export after another share inserts: waiting on
-    each insert held it to ~12 exports a second, one insert (~100 ms of CPU with chDB) each.
-  * One thread inserts. Each insert has a large fixed cost (with chDB, parts and merges included,
-    ~150 us of CPU per span at 490 rows against ~27 us at 31,360: `make bench-inserts`), so the
-    writer lingers (`Linger`): blocks that arrive while it is busy wait until they add up to
-    `batch_max_spans` or the oldest has waited `flush_interval_s`. With the log, nobody waits on
-    that linger but a reader: it is how stale a query may be under load, and inserts grow with
-    the arrival rate without slowing acknowledgements. close() ends a linger.
+  * So an acknowledged block may not be queryable yet. `watermark` (`store/watermark.py`) numbers
+    accepted blocks; a reader that must see everything acknowledged before it (the query API)
+    waits until the blocks up to its mark are settled, and a waiting reader ends a linger.
+    Acknowledging from the log even at an idle writer keeps an acknowledgement at one file write
+    whatever ClickHouse is doing (merges after a burst made an idle insert take seconds), and lets
+    a client that sends one export after another share inserts: waiting on each insert held it to
+    ~12 exports a second, at ~100 ms of chDB CPU each.
+  * One thread inserts, and lingers between inserts so that each carries many requests
+    (`store/linger.py`). close() ends a linger.
   * The queue is bounded in spans (accepted but not yet inserted, in-flight insert included):
     past the bound `submit` raises `Overloaded` at once instead of growing memory.
-  * Retryable store failures are retried with capped, jittered exponential backoff. A client
-    waiting on an insert gets `StoreUnavailable` after `retry_deadline_s`; blocks already
-    acknowledged from the log are retried until the store is back (or the writer closes: they
-    stay in the log for the next start), and while the store is failing, new blocks are refused
-    with `StoreUnavailable` rather than logged. When a grouped insert fails for a non-retryable
-    reason, each block is retried on its own so one bad request cannot fail the requests queued
-    beside it; a logged block ClickHouse refuses is kept in the log's `rejected/` folder.
+  * Retryable store failures are retried with capped, jittered exponential backoff. Logged blocks
+    are retried until the store is back (or the writer closes: they stay in the log for the next
+    start), and while the store is failing new blocks are refused with `StoreUnavailable` rather
+    than logged; without a log, a waiting client gets it after `retry_deadline_s`. When a grouped
+    insert fails for a non-retryable reason, each block is retried on its own so one bad request
+    cannot fail the others; a logged block ClickHouse refuses is kept in the log's `rejected/`.
   * A retry never stores a batch twice: each insert carries an `insert_deduplication_token`,
-    the same on every retry of the same blocks and new for any other set of blocks (a batch
-    retried alone after its group failed gets its own). The log records the token of the insert
-    in flight, so a restart repeats that insert under the same token. When an insert committed
-    but its answer was lost (or the process died right after), ClickHouse drops the repeat, in
-    the table and in every materialized view target fed from it (migration 0033 gives the
-    single-node tables a deduplication window; Replicated tables keep one by default).
+    the same on every retry of the same blocks and new for any other set (a block retried alone
+    after its group failed gets its own). The log records the token of the insert in flight, so
+    a restart repeats it under the same token, and ClickHouse drops the repeat of an insert that
+    had committed, in the table and in every materialized view target fed from it (migration 0033
+    gives the single-node tables a deduplication window; Replicated tables keep one by default).
   * On exit, everything queued is inserted before the threads stop. close() also ends a retry
     backoff: once closing, a failed insert is not tried again; waiting clients get
     `StoreUnavailable`, logged blocks stay in the log, so closing a writer whose store is down
@@ -43,7 +36,6 @@ Contract:
   * Blocks arrive already in Native format (`store/native.py`): the thread only joins them into
     one block (`store/native_merge.py`), so its time goes to ClickHouse, not to Python serialisation.
 """
-
 from __future__ import annotations
 
 import itertools
@@ -56,13 +48,13 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from clickhouse_connect.driver.client import Client
 
 from spanhouse.errors import Overloaded, StoreError, StoreUnavailable
 from spanhouse.store.client import map_error
+from spanhouse.store.linger import Linger
 from spanhouse.store.native import NativeBlock, TableLayout
 from spanhouse.store.native_merge import insert_body
 from spanhouse.store.wal import Record, Recovered, WriteAheadLog
@@ -76,12 +68,6 @@ logger = logging.getLogger(__name__)
 _DEDUP_SETTINGS = {"deduplicate_blocks_in_dependent_materialized_views": 1}
 
 
-class SpanSink(Protocol):
-    def submit(self, block: NativeBlock) -> Future[None]: ...
-
-    def check_room(self) -> None: ...
-
-
 class _Pending(NamedTuple):
     block: NativeBlock
     future: Future[None] | None  # None: acknowledged already (logged); nobody waits on the insert
@@ -89,29 +75,6 @@ class _Pending(NamedTuple):
     seq: int | None  # its number in the write-ahead log, when it was logged
     columns: tuple[str, ...]
     number: int | None  # its number in the watermark; None for a block replayed at start
-
-
-@dataclass(frozen=True, slots=True)
-class Linger:
-    """When the writer inserts what is pending: a pure function of the clock, so tests need no sleeps."""
-
-    interval_s: float
-    full_spans: int
-
-    def remaining_s(self, now: float, pending_spans: int, oldest_arrival: float, last_insert_end: float) -> float:
-        """Seconds to wait before inserting the pending blocks; <= 0 means insert now.
-
-        Args:
-            now: the writer's clock.
-            pending_spans: spans queued and not yet taken by an insert.
-            oldest_arrival: when the oldest pending block was submitted.
-            last_insert_end: when the previous insert returned (-inf before the first).
-        """
-        if pending_spans >= self.full_spans:
-            return 0.0
-        if oldest_arrival >= last_insert_end + self.interval_s:
-            return 0.0  # the writer was idle: waiting would only add latency
-        return oldest_arrival + self.interval_s - now
 
 
 class BatchWriter:
@@ -380,24 +343,9 @@ class BatchWriter:
                     self._wal.directory if self._wal else "", len(records), spans)
         self._queued_spans += spans  # each insert below takes its spans off again
         now = self._clock()
-
-        def items(chunk: list[Record]) -> list[_Pending]:
-            return [_Pending(r.block, None, now, r.seq, r.columns, None) for r in chunk]
-
-        start = 0
-        if recovered.intent is not None:
-            intent = recovered.intent
-            start = next((i for i, r in enumerate(records) if r.seq > intent.last), len(records))
-            self._write(items(records[:start]), token=intent.token, waiting=False)
-        group: list[Record] = []
-        for record in records[start:]:
-            if group and (record.columns != group[0].columns
-                          or sum(r.block.rows for r in group) + record.block.rows > self._batch_max):
-                self._write(items(group), waiting=False)
-                group = []
-            group.append(record)
-        if group:
-            self._write(items(group), waiting=False)
+        for chunk, token in recovered.inserts(self._batch_max):
+            self._write([_Pending(r.block, None, now, r.seq, r.columns, None) for r in chunk], token=token,
+                        waiting=False)
 
     def _write(self, taken: list[_Pending], token: str | None = None, waiting: bool = True) -> None:
         """Insert `taken`; then complete their clients' futures and move the log's checkpoint.
