@@ -4,7 +4,8 @@ Phases, each against a server on a fresh temporary store:
   1. in-process CPU cost: decode only, and decode + normalise, of the pre-encoded requests;
      normalising's share of all the CPU ingest spends per span (server + decode workers at
      saturation) is printed against the bar of a third;
-  2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders) and over OTLP/gRPC;
+  2. saturation over OTLP/HTTP (raw keep-alive HTTP/1.1 senders), then over OTLP/gRPC once the
+     server is quiet again, so that gRPC is not charged the merges of HTTP's parts;
   3. paced OTLP/HTTP at half the measured HTTP rate, for ack latency below saturation: once
      right after the saturation phases, while ClickHouse still merges the parts they left (those
      merges take ~40% of the server's CPU then), and once on a fresh server of its own, followed
@@ -374,6 +375,19 @@ class Server:
         phase.merge_cpu_s = merges.seconds
         return phase
 
+    def settle(self, longest_s: float = 90.0) -> float:
+        """Wait until the server is quiet (ClickHouse done merging what the last phase left), at most
+        `longest_s`; the seconds waited. So a phase is not charged its predecessor's merges."""
+        started = time.monotonic()
+        quiet = 0
+        before = sum(self.cpu_seconds())
+        while quiet < 2 and time.monotonic() - started < longest_s:
+            time.sleep(0.5)
+            now = sum(self.cpu_seconds())
+            quiet = quiet + 1 if now - before < 0.05 else 0  # under a tenth of a core
+            before = now
+        return time.monotonic() - started
+
     def peak_rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -460,7 +474,9 @@ def main() -> None:
         server = Server(data, workdir)
         try:
             http = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders))
+            settled_s = server.settle()
             grpc_phase = server.run(grpc_load(server.ports["otlp_grpc"], load, args.seconds, args.senders))
+            grpc_phase.name = f"OTLP/gRPC (after {settled_s:.0f} s for HTTP's merges)"
             pace = (args.paced_spans_per_s / load.counts[0] if args.paced_spans_per_s
                     else http.requests / http.seconds / 2)
             paced = server.run(http_load(server.ports["otlp_http"], load, args.seconds, args.senders, pace_rps=pace))
