@@ -27,6 +27,12 @@ def logged_writer(store, directory, client=None, **options) -> BatchWriter:
     return writer(store, client=client, wal=WriteAheadLog(directory), **options)
 
 
+def first_insert_held(w: BatchWriter, gated: GatedClient) -> None:
+    """A block of trace 1 acknowledged, and its insert started and held at the gate."""
+    w.submit(batch_of(1, trace=1)).result(timeout=20)
+    assert gated.inserting.wait(20)
+
+
 def eventually(check, timeout_s: float = 20.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not check():
@@ -51,8 +57,7 @@ def test_a_block_arriving_during_an_insert_is_answered_once_logged_and_inserted_
         store, query, tmp_path):
     gated = GatedClient(store)
     with logged_writer(store, tmp_path, client=gated, flush_interval_s=0.3) as w:
-        w.submit(batch_of(1, trace=1)).result(timeout=20)
-        assert gated.inserting.wait(20)
+        first_insert_held(w, gated)
         w.submit(batch_of(2, trace=2)).result(timeout=20)  # answered while the insert before it is held
         assert w.logged_blocks == 2
         gated.gate.set()
@@ -64,8 +69,7 @@ def test_a_reader_waiting_on_the_watermark_sees_every_acknowledged_block_and_end
         store, query, tmp_path):
     gated = GatedClient(store)
     with logged_writer(store, tmp_path, client=gated, flush_interval_s=60) as w:
-        w.submit(batch_of(1, trace=1)).result(timeout=20)
-        assert gated.inserting.wait(20)
+        first_insert_held(w, gated)
         for trace in (2, 3):
             w.submit(batch_of(2, trace=trace)).result(timeout=20)  # would linger for 60 s
 
@@ -173,8 +177,7 @@ def test_while_the_store_fails_logged_blocks_are_retried_and_new_ones_refused(st
     # 5 failures: 0.1 + 0.2 + ... + 1.6 s of retries, far past the deadline, which logged blocks ignore
     gated = GatedClient(FailingClient(store, failures=5))
     with logged_writer(store, tmp_path, client=gated, flush_interval_s=0, retry_deadline_s=0.05) as w:
-        w.submit(batch_of(1, trace=1)).result(timeout=20)
-        assert gated.inserting.wait(20)
+        first_insert_held(w, gated)
         w.submit(batch_of(2, trace=2)).result(timeout=20)
         gated.gate.set()
         eventually(lambda: refuses(w))
@@ -202,8 +205,7 @@ def test_a_logged_block_clickhouse_refuses_is_kept_in_rejected_and_the_rest_stor
 def test_closing_while_the_store_is_down_keeps_logged_blocks_for_the_next_start(store, query, tmp_path):
     gated = GatedClient(FailingClient(store, failures=1000))
     w = logged_writer(store, tmp_path, client=gated, flush_interval_s=0, retry_deadline_s=60).__enter__()
-    w.submit(batch_of(1, trace=1)).result(timeout=20)
-    assert gated.inserting.wait(20)
+    first_insert_held(w, gated)
     for trace in (2, 3):
         w.submit(batch_of(2, trace=trace)).result(timeout=20)  # acknowledged from the log
     gated.gate.set()
