@@ -94,16 +94,13 @@ async def caught_up(watermarks: Sequence[Watermark], timeout_s: float) -> bool:
 
     Returns whether it got there: False means the query runs on what is inserted so far.
     """
-    pending = [watermark.wait(mark) for watermark in watermarks
-               if not watermark.reached(mark := watermark.mark())]
-    if not pending:
+    behind = [(watermark, mark) for watermark in watermarks if not watermark.reached(mark := watermark.mark())]
+    if not behind:
         return True
     if timeout_s <= 0:
-        for waiting in pending:
-            waiting.close()
         return False
     try:
-        await asyncio.wait_for(asyncio.gather(*pending), timeout_s)
+        await asyncio.wait_for(asyncio.gather(*(watermark.wait(mark) for watermark, mark in behind)), timeout_s)
     except TimeoutError:
         return False
     return True
