@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from spanhouse.query.timeline import build_timeline, needs_log_messages, rfc3339_ns
+from spanhouse.query.timeline import build_timeline, lacks_messages, rfc3339_ns
 
 T0 = 1_763_800_000_000_000_000
 
@@ -75,14 +75,17 @@ def test_no_rows_is_no_trace_and_times_are_rfc3339_with_nanoseconds():
 
 
 def test_model_calls_without_messages_of_their_own_send_the_reader_to_the_logs():
-    """LLM and EMBEDDING spans (OpenLLMetry sends an embedding's input as gen_ai.user.message)."""
-    def doc(*spans):
-        return {"spans": [{"ai": None if ai is None else {"category": ai[0], "messages": {"source": ai[1]}}}
-                          for ai in spans]}
+    """LLM and EMBEDDING spans (OpenLLMetry sends an embedding's input as gen_ai.user.message); messages
+    inline or by hash into message_content are their own."""
+    hashes = {"InputMessageHashes": [], "OutputMessageHashes": []}
 
-    assert [needs_log_messages(doc(*spans)) for spans in (
-        [("LLM", None)], [("EMBEDDING", None)], [("LLM", "span"), ("EMBEDDING", "span")], [("TOOL", None), None],
-    )] == [True, True, False, False]
+    def span(category, **columns):
+        return ai_row("s", "", 0, 1, category, **(hashes | columns))
+
+    assert [lacks_messages(row) for row in (
+        span("LLM"), span("EMBEDDING"), span("LLM", InputMessages='[{"role": "user"}]'),
+        span("LLM", OutputMessageHashes=[7]), span("EMBEDDING", InputMessageHashes=[7]), span("TOOL"), span(""),
+    )] == [True, True, False, False, False, False, False]
 
 
 def test_spans_get_self_time_and_their_share_of_the_critical_path():

@@ -102,6 +102,10 @@ def sharded_tables(single_node: dict[str, Table]) -> dict[str, Table]:
 def test_every_rendered_statement_parses_and_every_ddl_runs_on_the_cluster(canonical, cluster_ddl):
     assert cluster_ddl, "nothing rendered"
     for statement in cluster_ddl:
+        if statement.startswith("INSERT INTO "):  # a backfill: runs once, through the Distributed tables
+            assert re.match(r"^INSERT INTO spanhouse\.\w+ ", statement), statement[:80]
+            assert "ON CLUSTER" not in statement and "_local" not in statement, statement[:120]
+            continue
         assert re.match(r"^(CREATE|ALTER|DROP)\b", statement), statement[:80]
         assert re.search(r"^\w+( OR REPLACE)?( MATERIALIZED)? \w+ (IF (NOT )?EXISTS )?[\w`]+(\.[\w`]+)? "
                          r"ON CLUSTER spanhouse\b", statement), statement[:120]

@@ -1,7 +1,7 @@
 """Span rows of one trace -> the timeline document served at `GET /api/v1/traces/{id}`.
 
-Pure: takes the rows `sql/trace_spans.sql` returns. The document lists every span once, in
-depth-first order (children by start time) so a client can draw a waterfall top to bottom;
+Pure: takes the rows `span_docs.py` reads from `sql/trace_span_docs.sql`. The document lists
+every span once, in depth-first order (children by start time) so a client can draw a waterfall top to bottom;
 each span carries its depth, parent and children. Spans whose parent never arrived, and spans
 caught in a parent cycle (malformed input), are shown as roots and flagged `orphan`.
 A span id seen twice (an exporter retry) is shown once.
@@ -274,10 +274,12 @@ def rollup_totals(row: Row) -> dict[str, Any]:
 _MODEL_CALLS = frozenset({"LLM", "EMBEDDING"})
 
 
-def needs_log_messages(doc: dict[str, Any]) -> bool:
-    """Whether a model-call span of the timeline has no messages of its own (they may be in otel_logs)."""
-    return any(span["ai"] and span["ai"]["category"] in _MODEL_CALLS and span["ai"]["messages"]["source"] is None
-               for span in doc["spans"])
+def lacks_messages(row: Row) -> bool:
+    """Whether a span row is a model call with no messages of its own, inline or by hash (they
+    may be in otel_logs). Decided on the rows as read, so the log events can be asked for while
+    the hashed text is still being fetched."""
+    return (row["Category"] in _MODEL_CALLS and not row["InputMessages"] and not row["OutputMessages"]
+            and not row["InputMessageHashes"] and not row["OutputMessageHashes"])
 
 
 def attach_log_messages(doc: dict[str, Any], events: Iterable[Row]) -> None:

@@ -1,27 +1,29 @@
 """Timeline documents of one or more traces, read from the store: what `GET /api/v1/traces/{id}`
 serves, and what `GET /api/v1/threads/{id}` serves for each turn.
 
-One query for the spans of all the traces (`sql/trace_spans.sql`); then, only when needed, one for
-the message text they reference by hash, one for the totals, thread, user and agent of a trace
-cut at `max_spans` (trace_rollup), and one for the GenAI log events that may carry the messages
-of a model call that has none of its own. `timeline.py` turns the rows into documents. Each
-query costs a few ms whatever it reads, so what the spans themselves tell (a whole trace's
-thread, user and agent, and its time range) is taken from them rather than asked again.
-"""
+One query for the spans of all the traces (`sql/trace_span_docs.sql`, read by `span_docs.py`);
+then, side by side and only when needed, one for the message text they reference by hash, one
+for the totals, thread, user and agent of a trace cut at `max_spans` (trace_rollup), and one for
+the GenAI log events that may carry the messages of a model call that has none of its own.
+`timeline.py` turns the rows into documents. Each query costs a few ms whatever it reads, so
+what the spans themselves tell (a whole trace's thread, user and agent, and its time range) is
+taken from them rather than asked again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spanhouse.query.reader import Reader, Row
+from spanhouse.query.span_docs import span_rows
 from spanhouse.query.timeline import (
     attach_log_messages,
     build_timeline,
     content_hashes,
     inflate_content,
-    needs_log_messages,
+    lacks_messages,
     resolve_trace_context,
     rollup_totals,
 )
@@ -45,11 +47,8 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     """
     if not trace_ids:
         return {}
-    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans})
-    hashes = content_hashes(rows)
-    if hashes:
-        texts = await reader.rows("trace_content", {"tenant": tenant, "hashes": hashes})
-        inflate_content(rows, {text["hash"]: text["content"] for text in texts})
+    rows = span_rows(await reader.rows("trace_span_docs", {"tenant": tenant, "trace_ids": list(trace_ids),
+                                                          "max_spans": max_spans}))
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)
@@ -60,39 +59,59 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
             truncated[trace_id] = limited and len({row["SpanId"] for row in trace_rows}) < span_counts[trace_id]
         else:
             truncated[trace_id] = limited
-    # A trace whose spans are not all listed: its totals, thread, user and agent from trace_rollup.
-    rollups: dict[str, Row] = {}
-    if any(truncated.values()):
-        cut = [trace_id for trace_id, is_cut in truncated.items() if is_cut]
-        rollups = {row["trace_id"]: row for row in await reader.rows("trace_totals", {"tenant": tenant,
-                                                                                      "trace_ids": cut})}
+    # What the spans do not hold, asked for side by side: each query's fixed cost dwarfs its reading.
+    texts, rollups, events = await asyncio.gather(
+        _texts(reader, tenant, content_hashes(rows)),
+        # a trace whose spans are not all listed: its totals, thread, user and agent from trace_rollup
+        _rollups(reader, tenant, [trace_id for trace_id, is_cut in truncated.items() if is_cut]),
+        # the GenAI log events of traces with a model call carrying no messages of its own
+        _log_events(reader, tenant, {trace_id: trace_rows for trace_id, trace_rows in by_trace.items()
+                                     if any(lacks_messages(row) for row in trace_rows)}))
+    if texts:
+        inflate_content(rows, texts)
     docs: dict[str, dict[str, Any]] = {}
-    ranges: dict[str, tuple[int, int]] = {}
     for trace_id, trace_rows in by_trace.items():
         rollup = rollups.get(trace_id)
-        if rollup is not None:
-            context = rollup["thread_id"], rollup["user_id"], rollup["agent_name"]
-            ranges[trace_id] = rollup["start_ns"], rollup["end_ns"]
-        else:
-            context = resolve_trace_context(trace_rows)
-            ranges[trace_id] = (min(row["StartNs"] for row in trace_rows),
-                                max(row["StartNs"] + row["Duration"] for row in trace_rows))
+        context = ((rollup["thread_id"], rollup["user_id"], rollup["agent_name"]) if rollup is not None
+                   else resolve_trace_context(trace_rows))
         for row in trace_rows:
             row["TraceThreadId"], row["TraceUserId"], row["TraceAgentName"] = context
         doc = build_timeline(trace_id, trace_rows, truncated=truncated[trace_id])
         if doc is not None:
             if rollup is not None:
                 doc["totals"] = rollup_totals(rollup)
+            if trace_id in events:
+                attach_log_messages(doc, events[trace_id])
             docs[trace_id] = doc
-    wanting = [trace_id for trace_id, doc in docs.items() if needs_log_messages(doc)]
-    if wanting:
-        events = await reader.rows("trace_genai_events", {
-            "tenant": tenant, "trace_ids": wanting, "max_events": MAX_EVENTS,
-            "start_ns": min(ranges[trace_id][0] for trace_id in wanting),
-            "end_ns": max(ranges[trace_id][1] for trace_id in wanting)})
-        by_trace_events: dict[str, list[Row]] = defaultdict(list)
-        for event in events:
-            by_trace_events[event["TraceId"]].append(event)
-        for trace_id in wanting:
-            attach_log_messages(docs[trace_id], by_trace_events.get(trace_id, []))
     return docs
+
+
+async def _texts(reader: Reader, tenant: str, hashes: list[int]) -> dict[int, str]:
+    if not hashes:
+        return {}
+    return {text["hash"]: text["content"] for text in await reader.rows("trace_content", {"tenant": tenant,
+                                                                                         "hashes": hashes})}
+
+
+async def _rollups(reader: Reader, tenant: str, trace_ids: list[str]) -> dict[str, Row]:
+    if not trace_ids:
+        return {}
+    return {row["trace_id"]: row for row in await reader.rows("trace_totals", {"tenant": tenant,
+                                                                                "trace_ids": trace_ids})}
+
+
+async def _log_events(reader: Reader, tenant: str, wanting: Mapping[str, list[Row]]) -> dict[str, list[Row]]:
+    """GenAI log events by trace, in time order, for the traces in `wanting` (their span rows).
+
+    Bounded by the listed spans' time range: events attach only to spans the document lists.
+    """
+    if not wanting:
+        return {}
+    events = await reader.rows("trace_genai_events", {
+        "tenant": tenant, "trace_ids": list(wanting), "max_events": MAX_EVENTS,
+        "start_ns": min(row["StartNs"] for rows in wanting.values() for row in rows),
+        "end_ns": max(row["StartNs"] + row["Duration"] for rows in wanting.values() for row in rows)})
+    by_trace: dict[str, list[Row]] = {trace_id: [] for trace_id in wanting}
+    for event in events:
+        by_trace[event["TraceId"]].append(event)
+    return by_trace

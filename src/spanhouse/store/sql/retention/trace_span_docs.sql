@@ -1,0 +1,1 @@
+ALTER TABLE trace_span_docs MODIFY TTL toDateTime(Timestamp) + toIntervalDay({days:UInt32})
