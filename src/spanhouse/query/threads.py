@@ -78,7 +78,7 @@ async def thread_summary(reader: Reader, tenant: str, thread_id: str) -> dict[st
 async def trace_thread_summary(reader: Reader, tenant: str, trace_id: str) -> tuple[str, dict[str, Any] | None]:
     """The thread a trace belongs to ('' for none) and its summary, without reading the trace's spans."""
     rows = await reader.rows("trace_thread", {"tenant": tenant, "trace_id": trace_id})
-    thread_id: str = rows[0]["thread_id"] if rows else ""
+    thread_id: str = max((row["thread_id"] for row in rows), default="")
     return thread_id, await thread_summary(reader, tenant, thread_id) if thread_id else None
 
 
