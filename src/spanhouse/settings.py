@@ -144,8 +144,8 @@ class Settings:
     retention_minute_days: int = _setting(7, "Days the per-minute rollups (minute_metrics) are kept; 0 = forever.")
     retention_hourly_days: int = _setting(90, "Days the hourly rollups (hourly_metrics) are kept; 0 = forever.")
     retention_daily_days: int = _setting(
-        400, "Days the daily rollups (daily_metrics), per-trace rollups (thread_activity), anomalies, their history "
-        "and alert deliveries are kept; 0 = forever.",
+        400, "Days the daily rollups (daily_metrics), per-trace rollups (thread_activity, thread_traces), anomalies, "
+        "their history and alert deliveries are kept; 0 = forever.",
     )
     dedup_window_s: int = _setting(
         900,

@@ -26,7 +26,7 @@ def test_defaults_keep_raw_30_minute_7_hourly_90_daily_400_days(settings, query)
     assert ttl_days(query) == {
         "otel_traces": 30, "otel_logs": 30, "otel_traces_trace_id_ts": 30, "message_content": 30,
         "trace_span_docs": 30, "minute_metrics_rollup": 7, "hourly_metrics_rollup": 90, "daily_metrics_rollup": 400,
-        "trace_rollup": 400,
+        "trace_rollup": 400, "thread_traces": 400,
         "anomalies": 400, "anomaly_history": 400, "alert_deliveries": 400,
     }
 

@@ -44,6 +44,7 @@ TABLE_RETENTION: dict[str, str] = {
     "hourly_metrics_rollup": "hourly_days",
     "daily_metrics_rollup": "daily_days",
     "trace_rollup": "daily_days",
+    "thread_traces": "daily_days",
     # anomalies and what was done about them are kept as long as the daily metrics they explain
     "anomalies": "daily_days",
     "anomaly_history": "daily_days",

@@ -3,9 +3,10 @@
 -- A query with no aggregate on purpose: at 10M spans ClickHouse spent ~22 ms of that query's
 -- ~36 ms (p50) analysing and planning its two levels of ~20 aggregates; this one takes ~24 ms in
 -- all, and totalling a thread's few dozen rows in Python a fraction of a millisecond.
--- The bloom filter on trace_thread_id finds the rows naming the thread, the primary key all
--- partial rows (parts not merged yet) of those traces. Times come as Int64 nanoseconds, which
--- DateTime64(9) always fits: compared as datetimes they would be cut to microseconds.
+-- thread_traces lists the traces naming the thread (its key starts with the thread), trace_rollup's
+-- primary key finds all partial rows (parts not merged yet) of those traces. Times come as Int64
+-- nanoseconds, which DateTime64(9) always fits: compared as datetimes they would be cut to
+-- microseconds.
 SELECT
     trace_id,
     trace_thread_id AS thread,
@@ -35,6 +36,6 @@ WHERE tenant = {tenant:String}
   AND trace_id IN
   (
       SELECT trace_id
-      FROM trace_rollup
-      WHERE tenant = {tenant:String} AND trace_thread_id = {thread_id:String}
+      FROM thread_traces
+      WHERE tenant = {tenant:String} AND thread_id = {thread_id:String}
   )

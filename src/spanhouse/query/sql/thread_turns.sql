@@ -1,9 +1,9 @@
 -- The turns (traces) of one thread in the order they started, after a keyset cursor: the page of
 -- the thread timeline (GET /api/v1/threads/{id}), with each turn's span count so the handler can
 -- keep a page within its span budget, and its totals for a turn whose spans are gone (raw spans
--- are kept for less time than trace_rollup). The bloom filter on trace_thread_id finds the rollup rows
--- naming the thread, the primary key all partial rows of those traces; a trace belongs to the
--- thread its spans resolve it to (greatest id named), as in thread_activity.
+-- are kept for less time than trace_rollup). thread_traces lists the traces naming the thread,
+-- trace_rollup's primary key finds all their partial rows; a trace belongs to the thread its spans
+-- resolve it to (greatest id named), as in thread_activity.
 SELECT
     turn.trace_id AS trace_id,
     toUnixTimestamp64Nano(turn.started) AS start_ns,
@@ -40,8 +40,8 @@ FROM
       AND r.trace_id IN
       (
           SELECT named.trace_id
-          FROM trace_rollup AS named
-          WHERE named.tenant = {tenant:String} AND named.trace_thread_id = {thread_id:String}
+          FROM thread_traces AS named
+          WHERE named.tenant = {tenant:String} AND named.thread_id = {thread_id:String}
       )
     GROUP BY r.trace_id
     HAVING thread = {thread_id:String}
