@@ -30,7 +30,6 @@ import orjson
 
 from spanhouse.query import threads, trace_docs
 from spanhouse.query.reader import Reader
-from spanhouse.query.span_docs import span_rows
 from spanhouse.query.timeline import build_timeline
 from spanhouse.settings import Settings
 from spanhouse.store.client import connect
@@ -102,16 +101,15 @@ def main() -> None:
                    for _ in range(settings.query_connections)]
         reader = Reader(*readers)
         tenant = {"tenant": "default"}
-        spans = {t: span_rows(reader.rows_sync("trace_span_docs", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
-                 for t in ids}
+        spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}) for t in ids}
         # One event loop for every call, as the server has: a loop per call would pay for new worker
         # threads each time (anyio's thread pool belongs to the loop).
         loop = stack.enter_context(contextlib.closing(asyncio.new_event_loop()))
         docs = {t: loop.run_until_complete(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t]
                 for t in ids}
         timed("chDB fixed cost (SELECT 1)", ids, lambda t: client.query("SELECT 1"))
-        timed("query trace_span_docs, documents read", ids, lambda t: span_rows(reader.rows_sync(
-            "trace_span_docs", {**tenant, "trace_ids": [t], "max_spans": 50_000})))
+        timed("query trace_spans", ids, lambda t: reader.rows_sync(
+            "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
         timed("query trace_genai_events (model calls w/o messages)", ids, lambda t: reader.rows_sync(
             "trace_genai_events", {**tenant, "trace_ids": [t], "max_events": 20_000, "start_ns": 0, "end_ns": 2**62}))
         timed("query thread_rollup_rows (the thread summary's rows)", ids, lambda t: reader.rows_sync(

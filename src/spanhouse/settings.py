@@ -137,7 +137,7 @@ class Settings:
     )
     retention_raw_days: int = _setting(
         30, "Days raw spans, log records and their prompt and completion text are kept (otel_traces, otel_logs, "
-            "otel_traces_trace_id_ts, trace_span_docs, message_content); 0 keeps "
+            "otel_traces_trace_id_ts, message_content); 0 keeps "
             "them forever. Changing it alters the tables' TTL at the next start. A span or log record already older "
             "than this when it arrives is refused (OTLP partial success naming it).",
     )

@@ -61,16 +61,16 @@ def test_other_tenants_threads_of_the_same_name_never_count(store, query):
 
 
 def test_traces_stored_before_the_table_existed_are_listed_by_the_migration(store, query):
-    # As a store from before migration 0046 is: trace_rollup fed, no view, nothing listed.
+    # As a store from before migration 0043 is: trace_rollup fed, no view, nothing listed.
     query("DROP VIEW thread_traces_mv")
-    query("ALTER TABLE schema_migrations DELETE WHERE version IN (46, 47) SETTINGS mutations_sync = 1")
+    query("ALTER TABLE schema_migrations DELETE WHERE version IN (43, 44) SETTINGS mutations_sync = 1")
     insert(query, trace=1, span=2)
     insert(query, trace=1, span=1, thread="thread-a")
     assert summary(store, "thread-a") is None
 
     applied = migrations.migrate(store, migrations.load_migrations())
 
-    assert applied == ["0046_thread_traces_mv.sql", "0047_thread_traces_backfill.sql"]
+    assert applied == ["0043_thread_traces_mv.sql", "0044_thread_traces_backfill.sql"]
     assert (summary(store, "thread-a")["traces"], summary(store, "thread-a")["spans"]) == (1, 2)
     insert(query, trace=3, span=5, thread="thread-a")  # the view feeds it again
     assert summary(store, "thread-a")["traces"] == 2

@@ -89,7 +89,7 @@ def test_every_table_an_insert_can_reach_keeps_a_deduplication_window_so_a_retri
                   "AND engine = 'MaterializedView'")
     targets = {match.group(1) for (create,) in views if (match := re.search(r"\bTO \w+\.(\w+)", create))}
     assert targets == {"otel_traces_trace_id_ts", "trace_rollup", "minute_metrics_rollup", "hourly_metrics_rollup",
-                       "daily_metrics_rollup", "trace_span_docs", "thread_traces"}
+                       "daily_metrics_rollup", "thread_traces"}
     reached = {"otel_traces", "otel_logs", *targets}
     windows = dict(query("SELECT name, extract(engine_full, 'non_replicated_deduplication_window = (\\d+)') "
                          "FROM system.tables WHERE database = currentDatabase()"))

@@ -25,7 +25,7 @@ def test_defaults_keep_raw_30_minute_7_hourly_90_daily_400_days(settings, query)
     migrate_store(defaults)[0].close()
     assert ttl_days(query) == {
         "otel_traces": 30, "otel_logs": 30, "otel_traces_trace_id_ts": 30, "message_content": 30,
-        "trace_span_docs": 30, "minute_metrics_rollup": 7, "hourly_metrics_rollup": 90, "daily_metrics_rollup": 400,
+        "minute_metrics_rollup": 7, "hourly_metrics_rollup": 90, "daily_metrics_rollup": 400,
         "trace_rollup": 400, "thread_traces": 400,
         "anomalies": 400, "anomaly_history": 400, "alert_deliveries": 400,
     }
@@ -40,8 +40,7 @@ def test_a_changed_setting_alters_the_ttl_once_and_zero_keeps_forever(settings, 
     client.close()
     assert sorted(changes) == ["hourly_metrics_rollup: 90 days -> forever", "message_content: 30 days -> 14 days",
                                "otel_logs: 30 days -> 14 days",
-                               "otel_traces: 30 days -> 14 days", "otel_traces_trace_id_ts: 30 days -> 14 days",
-                               "trace_span_docs: 30 days -> 14 days"]
+                               "otel_traces: 30 days -> 14 days", "otel_traces_trace_id_ts: 30 days -> 14 days"]
     assert ttl_days(query)["otel_traces"] == 14 and ttl_days(query)["hourly_metrics_rollup"] is None
 
     client, changes = migrate_store(changed)
@@ -60,9 +59,7 @@ def test_spans_that_age_out_of_the_raw_retention_are_dropped_and_recent_ones_kep
               start=start_ns, trace=trace)
 
     query("OPTIMIZE TABLE otel_traces FINAL")  # TTL is applied by merges; FINAL forces one now
-    query("OPTIMIZE TABLE trace_span_docs FINAL")
     assert query("SELECT TraceId FROM otel_traces") == [("0" * 31 + "2",)]
-    assert query("SELECT TraceId FROM trace_span_docs") == [("0" * 31 + "2",)]  # the lookups' copy too
 
 
 def test_a_span_already_outside_the_retention_window_is_refused_naming_it(server_factory, query):

@@ -1,7 +1,7 @@
 """Span rows of one trace -> the timeline document served at `GET /api/v1/traces/{id}`.
 
-Pure: takes the rows `span_docs.py` reads from `sql/trace_span_docs.sql`. The document lists
-every span once, in depth-first order (children by start time) so a client can draw a waterfall top to bottom;
+Pure: takes the rows `sql/trace_spans.sql` returns. The document lists every span once, in
+depth-first order (children by start time) so a client can draw a waterfall top to bottom;
 each span carries its depth, parent and children. Spans whose parent never arrived, and spans
 caught in a parent cycle (malformed input), are shown as roots and flagged `orphan`.
 A span id seen twice (an exporter retry) is shown once.

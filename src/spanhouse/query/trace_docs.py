@@ -1,10 +1,10 @@
 """Timeline documents of one or more traces, read from the store: what `GET /api/v1/traces/{id}`
 serves, and what `GET /api/v1/threads/{id}` serves for each turn.
 
-One query for the spans of all the traces (`sql/trace_span_docs.sql`, read by `span_docs.py`);
-then, side by side and only when needed, one for the message text they reference by hash, one
-for the totals, thread, user and agent of a trace cut at `max_spans` (trace_rollup), and one for
-the GenAI log events that may carry the messages of a model call that has none of its own.
+One query for the spans of all the traces (`sql/trace_spans.sql`); then, side by side and only
+when needed, one for the message text they reference by hash, one for the totals, thread, user
+and agent of a trace cut at `max_spans` (trace_rollup), and one for the GenAI log events that
+may carry the messages of a model call that has none of its own.
 `timeline.py` turns the rows into documents. Each query costs a few ms whatever it reads, so
 what the spans themselves tell (a whole trace's thread, user and agent, and its time range) is
 taken from them rather than asked again."""
@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from spanhouse.query.reader import Reader, Row
-from spanhouse.query.span_docs import span_rows
 from spanhouse.query.timeline import (
     attach_log_messages,
     build_timeline,
@@ -47,8 +46,7 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     """
     if not trace_ids:
         return {}
-    rows = span_rows(await reader.rows("trace_span_docs", {"tenant": tenant, "trace_ids": list(trace_ids),
-                                                          "max_spans": max_spans}))
+    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans})
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)

@@ -37,7 +37,6 @@ TABLE_RETENTION: dict[str, str] = {
     "otel_traces": "raw_days",
     "otel_logs": "raw_days",
     "otel_traces_trace_id_ts": "raw_days",
-    "trace_span_docs": "raw_days",
     # counted from the latest copy's insert: text still referenced by a recent span is recent
     "message_content": "raw_days",
     "minute_metrics_rollup": "minute_days",

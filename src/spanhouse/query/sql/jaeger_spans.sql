@@ -1,9 +1,7 @@
 -- The spans of one or more traces, with every column Jaeger's trace model and OTLP JSON need
 -- (the fields the exporter's schema drops included: flags, dropped counts, schema URLs, scope
--- attributes, link state), so read from otel_traces rather than trace_span_docs' documents.
--- otel_traces_trace_id_ts bounds the scan to the traces' time range, computed once as a scalar
--- (a `WITH bounds AS (subquery)` CTE is inlined at each use and runs the aggregate twice); the
--- primary key and the bloom filter on TraceId do the rest.
+-- attributes, link state). As in trace_spans.sql, otel_traces_trace_id_ts bounds the scan to the
+-- traces' time range, computed once as a scalar; the bloom filter on TraceId does the rest.
 -- At most `max_spans_per_trace` spans of each trace, earliest first.
 --
 -- Only attributes are shown, as sent, so only ContentAttributes (raw content attributes moved to

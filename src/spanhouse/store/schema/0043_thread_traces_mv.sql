@@ -1,4 +1,4 @@
--- Feeds thread_traces (see 0045) with every trace_rollup row that names a thread: a materialized
+-- Feeds thread_traces (see 0042) with every trace_rollup row that names a thread: a materialized
 -- view on trace_rollup runs on the rows trace_rollup_mv inserts, one per trace per insert.
 CREATE MATERIALIZED VIEW IF NOT EXISTS thread_traces_mv
 TO thread_traces

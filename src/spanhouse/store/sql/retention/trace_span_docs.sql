@@ -1,1 +1,0 @@
-ALTER TABLE trace_span_docs MODIFY TTL toDateTime(Timestamp) + toIntervalDay({days:UInt32})
