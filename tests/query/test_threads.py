@@ -289,3 +289,38 @@ def pages(server: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
         cursor = response.json()["next_cursor"]
         if cursor is None:
             return rows
+
+
+def test_latest_status_model_and_outer_agent_break_ties_as_the_view_does(server, query):
+    """Turns whose agents start at the same ns and whose last spans end at the same ns: the greatest
+    (time, text) wins, the text deciding a tie, in the list exactly as in thread_activity."""
+    from opentelemetry.proto.trace.v1.trace_pb2 import Status
+
+    from tests.factories import BASE_NS, export_request, make_span
+
+    end = BASE_NS + 5 * 10**6
+    spans = []
+    # the winner of each tie is the middle turn, so that neither the first nor the last row read wins by luck
+    for trace, agent, model, code in ((1, "beta", "gpt-4o", Status.STATUS_CODE_ERROR),
+                                      (2, "alpha", "gpt-4o-mini", Status.STATUS_CODE_OK),
+                                      (3, "gamma", "gpt-4.1", Status.STATUS_CODE_ERROR)):
+        spans += [make_span(trace=trace, span=1, name="invoke_agent", start_ns=BASE_NS, duration_ns=end - BASE_NS,
+                            attributes={"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": agent,
+                                        "gen_ai.conversation.id": "tied"}, status=Status(code=code)),
+                  make_span(trace=trace, span=2, parent=1, name="chat", start_ns=BASE_NS + 1000,
+                            duration_ns=end - BASE_NS - 1000, status=Status(code=code),
+                            attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": model})]
+    # a turn naming no agent starts first: the outer agent is still the earliest one named
+    spans += [make_span(trace=4, span=1, name="chat", start_ns=BASE_NS - 10**9, attributes={
+                  "gen_ai.operation.name": "chat", "gen_ai.request.model": "o3", "gen_ai.conversation.id": "mixed"}),
+              make_span(trace=5, span=1, name="invoke_agent", start_ns=BASE_NS, attributes={
+                  "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "gamma",
+                  "gen_ai.conversation.id": "mixed"})]
+    httpx.post(server.http_endpoint + "/v1/traces", content=export_request(*spans).SerializeToString(),
+               headers={"Content-Type": "application/x-protobuf"}, timeout=30).raise_for_status()
+    window = {"start": str(BASE_NS - 3600 * 10**9), "end": str(BASE_NS + 3600 * 10**9)}
+    listed = {row["thread_id"]: (row["latest_status"], row["latest_model"], row["agent_name"])
+              for row in pages(server, window)}
+    view = {thread: (status, model, agent) for thread, status, model, agent in query(
+        "SELECT thread_id, latest_status, latest_model, agent_name FROM thread_activity")}
+    assert listed == view == {"tied": ("Ok", "gpt-4o-mini", "alpha"), "mixed": ("Unset", "o3", "gamma")}
