@@ -11,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.proto.trace.v1.trace_pb2 import Status
 
 from spanhouse.query import threads
 from spanhouse.query.timeline import rfc3339_ns
 from tests.docs.sent import ns
+from tests.factories import BASE_NS, export_request, make_span
 from tests.query.schema_check import assert_conforms, response_schema
 from tests.query.seed import HUGE_WINDOW_NS, TENANT, Seeded, send_huge_sums
 
@@ -294,10 +296,6 @@ def pages(server: Any, params: dict[str, Any]) -> list[dict[str, Any]]:
 def test_latest_status_model_and_outer_agent_break_ties_as_the_view_does(server, query):
     """Turns whose agents start at the same ns and whose last spans end at the same ns: the greatest
     (time, text) wins, the text deciding a tie, in the list exactly as in thread_activity."""
-    from opentelemetry.proto.trace.v1.trace_pb2 import Status
-
-    from tests.factories import BASE_NS, export_request, make_span
-
     end = BASE_NS + 5 * 10**6
     spans = []
     # the winner of each tie is the middle turn, so that neither the first nor the last row read wins by luck

@@ -15,9 +15,9 @@
 -- a thread it does not resolve to adds nothing (its thread is filtered out or complete).
 -- Measured on 3M spans / 430k traces / 86k threads over 30 days, a 24 h window, p50 on a loaded
 -- 2-core machine (python -m benchmarks.search): 0.36 s, against 4 s for the view (on a quieter
--- machine, with the tuples below compared as strings: 96 ms, 7 days 228 ms, the view 850 ms). Both still read
--- the tenant's whole trace_rollup (two columns of it here), which is ordered by trace id: at much
--- larger sizes a thread-level rollup keyed by last activity would be the next step.
+-- machine, with the tuples below compared as strings: 96 ms, 7 days 228 ms, the view 850 ms).
+-- Both still read the tenant's whole trace_rollup (two columns of it here), which is ordered by
+-- trace id: at much larger sizes a thread-level rollup keyed by last activity would be the next step.
 --
 -- The "latest"/"earliest" values (status, model, outer agent) are (time, text) tuples taken with
 -- max/min, as thread_activity takes them. ClickHouse compares tuples generically, value by value,
