@@ -62,10 +62,12 @@ def timed(name: str, keys: list[Any], call: Callable[[Any], object]) -> None:
 
 
 async def handler(reader: Reader, trace_id: str) -> bytes:
-    """What the API's trace handler does, without HTTP: the spans and the thread summary side by side."""
-    docs, (_, summary) = await asyncio.gather(
-        trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000),
-        threads.trace_thread_summary(reader, "default", trace_id))
+    """What the API's trace handler does, without HTTP: the trace's thread and range, then its spans
+    and the thread summary side by side."""
+    thread_id, bounds = await trace_docs.trace_context(reader, "default", trace_id)
+    docs, summary = await asyncio.gather(
+        trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000, bounds=bounds),
+        threads.thread_summary(reader, "default", thread_id) if thread_id else asyncio.sleep(0))
     doc = docs[trace_id]
     doc["thread"] = summary
     return orjson.dumps(doc)
@@ -101,26 +103,31 @@ def main() -> None:
                    for _ in range(settings.query_connections)]
         reader = Reader(*readers)
         tenant = {"tenant": "default"}
-        spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}) for t in ids}
         # One event loop for every call, as the server has: a loop per call would pay for new worker
         # threads each time (anyio's thread pool belongs to the loop).
         loop = stack.enter_context(contextlib.closing(asyncio.new_event_loop()))
-        docs = {t: loop.run_until_complete(trace_docs.load_timelines(reader, "default", [t], max_spans=50_000))[t]
-                for t in ids}
+        contexts = {t: loop.run_until_complete(trace_docs.trace_context(reader, "default", t)) for t in ids}
+        ranges = {t: {"start_ns": bounds[0], "end_ns": bounds[1]} for t, (_, bounds) in contexts.items() if bounds}
+        spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000, **ranges[t]})
+                 for t in ids}
         timed("chDB fixed cost (SELECT 1)", ids, lambda t: client.query("SELECT 1"))
+        timed("query trace_context (thread id, time range)", ids, lambda t: reader.rows_sync(
+            "trace_context", {**tenant, "trace_id": t}))
+        timed("query trace_bounds (when trace_rollup has no row)", ids, lambda t: reader.rows_sync(
+            "trace_bounds", {**tenant, "trace_ids": [t]}))
         timed("query trace_spans", ids, lambda t: reader.rows_sync(
-            "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000}))
+            "trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000, **ranges[t]}))
         timed("query trace_genai_events (model calls w/o messages)", ids, lambda t: reader.rows_sync(
             "trace_genai_events", {**tenant, "trace_ids": [t], "max_events": 20_000, "start_ns": 0, "end_ns": 2**62}))
         timed("query thread_rollup_rows (the thread summary's rows)", ids, lambda t: reader.rows_sync(
-            "thread_rollup_rows", {**tenant, "thread_id": docs[t]["thread_id"]}))
+            "thread_rollup_rows", {**tenant, "thread_id": contexts[t][0]}))
         timed("Python: rows -> document, JSON", ids, lambda t: orjson.dumps(build_timeline(
             t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
-        timed("load_timelines (every query it needs)", ids, lambda t: loop.run_until_complete(
+        timed("load_timelines (given the range)", ids, lambda t: loop.run_until_complete(
+            trace_docs.load_timelines(reader, "default", [t], max_spans=50_000, bounds=contexts[t][1])))
+        timed("load_timelines (range from trace_bounds)", ids, lambda t: loop.run_until_complete(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
-        timed("trace_thread_summary (thread id, then summary)", ids, lambda t: loop.run_until_complete(
-            threads.trace_thread_summary(reader, "default", t)))
-        timed("load_timelines + thread summary, side by side (the handler)", ids,
+        timed("trace_context, then spans + thread summary (the handler)", ids,
               lambda t: loop.run_until_complete(handler(reader, t)))
         with httpx.Client(base_url=server.api, timeout=60) as http:
             timed("GET /api/v1/traces/{id} (server in this process)", ids,

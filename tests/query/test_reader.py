@@ -69,7 +69,7 @@ def test_with_one_client_a_second_query_waits_for_the_first(store):
 def test_a_failed_query_gives_its_client_back(store):
     reader = Reader(store)
     with pytest.raises(StoreError):
-        reader.rows_sync("trace_thread", {"tenant": "acme"})  # a parameter missing: ClickHouse refuses it
+        reader.rows_sync("trace_context", {"tenant": "acme"})  # a parameter missing: ClickHouse refuses it
     assert reader.rows_sync("ping", {})
 
 

@@ -1,22 +1,27 @@
 """A trace's thread, user and outer agent in its timeline: whichever of its spans named them, in whatever order
-they arrived, exactly as trace_rollup resolves them; from trace_rollup itself when the timeline is cut short."""
+they arrived, exactly as trace_rollup resolves them; from trace_rollup itself when the timeline is cut short.
+The thread and time range trace_rollup tells before the spans are read, and otel_traces_trace_id_ts's range
+when trace_rollup has no row of the trace."""
 
 from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from spanhouse.app import INSERT_COLUMNS, TRACES_TABLE
 from spanhouse.decode.traces import decode_spans
 from spanhouse.normalise.spans import normalise_batch
+from spanhouse.query import api
 from spanhouse.query.reader import Reader
-from spanhouse.query.threads import thread_summary, trace_thread_summary
+from spanhouse.query.threads import thread_summary
 from spanhouse.query.timeline import resolve_trace_context
-from spanhouse.query.trace_docs import load_timelines
+from spanhouse.query.trace_docs import load_timelines, trace_context
 from spanhouse.store.native import NativeEncoder, TableLayout
 from spanhouse.store.writer import BatchWriter
 from tests.factories import BASE_NS, export_request, hex_id, make_span
+from tests.query.serving import Serving
 
 MS = 1_000_000
 
@@ -78,13 +83,41 @@ def test_every_span_of_a_timeline_gets_the_context_trace_rollup_resolves(stored,
         ("s3", "thread-42", "u-7", "planner"), ("s4", "thread-42", "u-7", "planner")][:len(doc["spans"])]
 
 
-def test_the_thread_summary_read_beside_the_spans_is_the_thread_the_timeline_resolves(stored):
+def test_trace_rollup_tells_the_thread_and_time_range_read_before_the_spans(stored):
     reader = Reader(stored)
     doc = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000))[hex_id(5)]
-    thread_id, summary = asyncio.run(trace_thread_summary(reader, "acme", hex_id(5)))
+    thread_id, bounds = asyncio.run(trace_context(reader, "acme", hex_id(5)))
 
     assert thread_id == doc["thread_id"] == "thread-42"
-    assert summary == asyncio.run(thread_summary(reader, "acme", "thread-42"))
+    assert bounds == (BASE_NS, BASE_NS + 80 * MS)  # first start; the span starting at 30 ms ends at 80
+    assert asyncio.run(trace_context(reader, "acme", hex_id(6))) == ("", None)  # no such trace
+    assert asyncio.run(trace_context(reader, "other", hex_id(5))) == ("", None)  # not this tenant's
+    summary = asyncio.run(thread_summary(reader, "acme", "thread-42"))
     assert (summary["traces"], summary["spans"], summary["user_id"]) == (1, 4, "u-7")
-    assert asyncio.run(trace_thread_summary(reader, "acme", hex_id(6))) == ("", None)  # no such trace
-    assert asyncio.run(trace_thread_summary(reader, "other", hex_id(5))) == ("", None)  # not this tenant's
+
+
+def test_given_the_range_the_spans_read_keep_to_it(stored):
+    reader = Reader(stored)
+    inside = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000,
+                                        bounds=(BASE_NS + 10 * MS, BASE_NS + 20 * MS)))[hex_id(5)]
+    assert [span["name"] for span in inside["spans"]] == ["s2", "s3"]
+    assert asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000,
+                                      bounds=(BASE_NS + 31 * MS, BASE_NS + 80 * MS))) == {}
+
+
+def test_without_trace_rollup_rows_the_range_comes_from_otel_traces_trace_id_ts(stored):
+    """Rollup rows can be gone while spans remain (e.g. raw spans kept longer than the rollups)."""
+    stored.command("TRUNCATE TABLE trace_rollup")
+    reader = Reader(stored)
+    assert asyncio.run(trace_context(reader, "acme", hex_id(5))) == ("", None)
+
+    doc = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000))[hex_id(5)]
+    assert ([span["name"] for span in doc["spans"]], doc["thread_id"]) == (["s1", "s2", "s3", "s4"], "thread-42")
+    assert asyncio.run(load_timelines(reader, "acme", [hex_id(6)], max_spans=50_000)) == {}
+
+    with Serving(api.create_app(reader, lambda request: "acme")) as serving:
+        found = httpx.get(f"{serving.api}/api/v1/traces/{hex_id(5)}", timeout=30)
+        missing = httpx.get(f"{serving.api}/api/v1/traces/{hex_id(6)}", timeout=30)
+    assert found.status_code == 200
+    assert (len(found.json()["spans"]), found.json()["thread_id"]) == (4, "thread-42")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "trace_not_found")

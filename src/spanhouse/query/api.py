@@ -26,6 +26,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -47,7 +48,7 @@ from spanhouse.query.read_after_ack import CaughtUp, ReadAfterAck
 from spanhouse.query.reader import Reader
 from spanhouse.query.responses import JSONResponse, unexpected
 from spanhouse.query.sql_api import AdminCheck, no_auth
-from spanhouse.query.trace_docs import load_timelines
+from spanhouse.query.trace_docs import load_timelines, trace_context
 from spanhouse.store.retention import Retention
 
 logger = logging.getLogger(__name__)
@@ -88,15 +89,22 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
         trace_id = trace_id.lower()
         tenant = tenant_of(request)
-        # The thread summary does not wait for the spans: trace_rollup names the trace's thread, so
-        # both are read at once (on idle cores, the lookup takes the longer of the two, not the sum).
-        timelines, (thread_id, summary) = await asyncio.gather(
-            load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS),
-            threads.trace_thread_summary(reader, tenant, trace_id))
+        # trace_rollup tells the trace's thread and time range in one cheap read; with them the
+        # spans and the thread's summary are read at once (on idle cores, the lookup takes the
+        # longer of the two, not the sum), and the spans' read needs no subquery for its range.
+        thread_id, bounds = await trace_context(reader, tenant, trace_id)
+        spans = load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS, bounds=bounds)
+        summary: dict[str, Any] | None = None
+        if thread_id:
+            timelines, summary = await asyncio.gather(spans, threads.thread_summary(reader, tenant, thread_id))
+        else:
+            timelines = await spans
         timeline = timelines.get(trace_id)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
-        if (timeline["thread_id"] or "") != thread_id:  # a span naming a thread arrived between the two reads
+        # The spans resolve another thread: one naming it arrived after trace_rollup was read, or
+        # trace_rollup held no row of the trace.
+        if (timeline["thread_id"] or "") != thread_id:
             thread_id = timeline["thread_id"] or ""
             summary = await threads.thread_summary(reader, tenant, thread_id) if thread_id else None
         timeline["thread"] = summary

@@ -75,13 +75,6 @@ async def thread_summary(reader: Reader, tenant: str, thread_id: str) -> dict[st
     return thread_json(row) if row is not None else None
 
 
-async def trace_thread_summary(reader: Reader, tenant: str, trace_id: str) -> tuple[str, dict[str, Any] | None]:
-    """The thread a trace belongs to ('' for none) and its summary, without reading the trace's spans."""
-    rows = await reader.rows("trace_thread", {"tenant": tenant, "trace_id": trace_id})
-    thread_id: str = max((row["thread_id"] for row in rows), default="")
-    return thread_id, await thread_summary(reader, tenant, thread_id) if thread_id else None
-
-
 def list_filters(params: dict[str, str]) -> dict[str, Any]:
     min_duration_ms = number(params, "min_duration_ms", 0.0, minimum=0, maximum=10**12)
     min_cost = number(params, "min_cost", 0.0, minimum=0, maximum=10**12)
@@ -167,7 +160,9 @@ def routes(reader: Reader, tenant_of: TenantResolver) -> list[BaseRoute]:
             chosen.append(turn)
             spans += turn["span_count"]
         docs = await load_timelines(reader, tenant, [turn["trace_id"] for turn in chosen], max_spans=MAX_THREAD_SPANS,
-                                    span_counts={turn["trace_id"]: turn["span_count"] for turn in chosen})
+                                    span_counts={turn["trace_id"]: turn["span_count"] for turn in chosen},
+                                    bounds=(min(turn["start_ns"] for turn in chosen),
+                                            max(turn["end_ns"] for turn in chosen)) if chosen else None)
         listed = [{**(docs.get(turn["trace_id"]) or _expired_turn(turn)), "turn": before + n}
                   for n, turn in enumerate(chosen, start=1)]
         last = chosen[-1] if chosen else None

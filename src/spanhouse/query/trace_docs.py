@@ -1,7 +1,8 @@
 """Timeline documents of one or more traces, read from the store: what `GET /api/v1/traces/{id}`
 serves, and what `GET /api/v1/threads/{id}` serves for each turn.
 
-One query for the spans of all the traces (`sql/trace_spans.sql`); then, side by side and only
+One query for the spans of all the traces (`sql/trace_spans.sql`), bounded by the traces' time
+range (which the caller usually has; else `sql/trace_bounds.sql` reads it); then, side by side and only
 when needed, one for the message text they reference by hash, one for the totals, thread, user
 and agent of a trace cut at `max_spans` (trace_rollup), and one for the GenAI log events that
 may carry the messages of a model call that has none of its own.
@@ -30,8 +31,22 @@ from spanhouse.query.timeline import (
 MAX_EVENTS = 20_000
 
 
+async def trace_context(reader: Reader, tenant: str, trace_id: str) -> tuple[str, tuple[int, int] | None]:
+    """The thread a trace belongs to ('' for none) and its time range in ns, from trace_rollup.
+
+    The range is None when trace_rollup holds no row of the trace; load_timelines then reads it
+    from otel_traces_trace_id_ts.
+    """
+    rows = await reader.rows("trace_context", {"tenant": tenant, "trace_id": trace_id})
+    if not rows:
+        return "", None
+    return (max(row["thread_id"] for row in rows),
+            (min(row["start_ns"] for row in rows), max(row["end_ns"] for row in rows)))
+
+
 async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], *, max_spans: int,
-                         span_counts: Mapping[str, int] | None = None) -> dict[str, dict[str, Any]]:
+                         span_counts: Mapping[str, int] | None = None,
+                         bounds: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
     """Timeline documents by trace id; a trace without spans has none.
 
     Args:
@@ -43,10 +58,19 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
         span_counts: span count of each trace from trace_rollup, when the caller has it: a trace
             listed with fewer spans is truncated. Without it, every trace is marked truncated when
             the limit was reached.
+        bounds: (first span start, last span end) in ns over all the traces, from trace_rollup,
+            when the caller has it; without it, otel_traces_trace_id_ts is asked first. A span
+            outside it (stored after the caller read it) is not listed.
     """
     if not trace_ids:
         return {}
-    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans})
+    if bounds is None:
+        found = await reader.rows("trace_bounds", {"tenant": tenant, "trace_ids": list(trace_ids)})
+        if not found:
+            return {}
+        bounds = (found[0]["start_ns"], found[0]["end_ns"])
+    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans,
+                                             "start_ns": bounds[0], "end_ns": bounds[1]})
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)
