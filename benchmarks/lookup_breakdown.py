@@ -28,9 +28,10 @@ from typing import Any
 import httpx
 import orjson
 
-from spanhouse.query import threads, trace_docs
+from spanhouse.query import trace_docs
 from spanhouse.query.reader import Reader
 from spanhouse.query.timeline import build_timeline
+from spanhouse.query.trace_page import trace_page
 from spanhouse.settings import Settings
 from spanhouse.store.client import connect
 from tests.conftest import RunningServer
@@ -59,18 +60,6 @@ def timed(name: str, keys: list[Any], call: Callable[[Any], object]) -> None:
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
     print(f"  {name:<44} p50 {times[len(times) // 2]:6.1f} ms  p99 {p99:6.1f} ms  CPU {cpu_ms:6.1f} ms/call",
           flush=True)
-
-
-async def handler(reader: Reader, trace_id: str) -> bytes:
-    """What the API's trace handler does, without HTTP: the trace's thread and range, then its spans
-    and the thread summary side by side."""
-    thread_id, bounds = await trace_docs.trace_context(reader, "default", trace_id)
-    docs, summary = await asyncio.gather(
-        trace_docs.load_timelines(reader, "default", [trace_id], max_spans=50_000, bounds=bounds),
-        threads.thread_summary(reader, "default", thread_id) if thread_id else asyncio.sleep(0))
-    doc = docs[trace_id]
-    doc["thread"] = summary
-    return orjson.dumps(doc)
 
 
 def main() -> None:
@@ -127,8 +116,8 @@ def main() -> None:
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000, bounds=contexts[t][1])))
         timed("load_timelines (range from trace_bounds)", ids, lambda t: loop.run_until_complete(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
-        timed("trace_context, then spans + thread summary (the handler)", ids,
-              lambda t: loop.run_until_complete(handler(reader, t)))
+        timed("trace_page (the handler: context, then spans + summary)", ids,
+              lambda t: orjson.dumps(loop.run_until_complete(trace_page(reader, "default", t, max_spans=50_000))))
         with httpx.Client(base_url=server.api, timeout=60) as http:
             timed("GET /api/v1/traces/{id} (server in this process)", ids,
                   lambda t: http.get(f"/api/v1/traces/{t}").raise_for_status())

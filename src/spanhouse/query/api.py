@@ -22,11 +22,9 @@ data); the traceback is logged once, under that id.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
 
 import orjson
 from starlette.applications import Starlette
@@ -48,7 +46,7 @@ from spanhouse.query.read_after_ack import CaughtUp, ReadAfterAck
 from spanhouse.query.reader import Reader
 from spanhouse.query.responses import JSONResponse, unexpected
 from spanhouse.query.sql_api import AdminCheck, no_auth
-from spanhouse.query.trace_docs import load_timelines, trace_context
+from spanhouse.query.trace_page import trace_page
 from spanhouse.store.retention import Retention
 
 logger = logging.getLogger(__name__)
@@ -89,25 +87,9 @@ def create_app(reader: Reader, tenant_of: TenantResolver, *, sql: AdhocSql | Non
             return error(400, "invalid_trace_id", f"trace id must be 32 hex characters, got {trace_id[:80]!r}")
         trace_id = trace_id.lower()
         tenant = tenant_of(request)
-        # trace_rollup tells the trace's thread and time range in one cheap read; with them the
-        # spans and the thread's summary are read at once (on idle cores, the lookup takes the
-        # longer of the two, not the sum), and the spans' read needs no subquery for its range.
-        thread_id, bounds = await trace_context(reader, tenant, trace_id)
-        spans = load_timelines(reader, tenant, [trace_id], max_spans=MAX_TRACE_SPANS, bounds=bounds)
-        summary: dict[str, Any] | None = None
-        if thread_id:
-            timelines, summary = await asyncio.gather(spans, threads.thread_summary(reader, tenant, thread_id))
-        else:
-            timelines = await spans
-        timeline = timelines.get(trace_id)
+        timeline = await trace_page(reader, tenant, trace_id, max_spans=MAX_TRACE_SPANS)
         if timeline is None:
             return error(404, "trace_not_found", f"no trace {trace_id}")
-        # The spans resolve another thread: one naming it arrived after trace_rollup was read, or
-        # trace_rollup held no row of the trace.
-        if (timeline["thread_id"] or "") != thread_id:
-            thread_id = timeline["thread_id"] or ""
-            summary = await threads.thread_summary(reader, tenant, thread_id) if thread_id else None
-        timeline["thread"] = summary
         return JSONResponse(timeline)
 
     async def healthz(request: Request) -> Response:

@@ -1,0 +1,35 @@
+"""What `GET /api/v1/traces/{id}` answers: a trace's timeline with its thread's summary.
+
+trace_rollup tells the trace's thread and time range in one cheap read (trace_docs.trace_context);
+with them the spans and the thread's summary are read at once (on idle cores, the lookup takes the
+longer of the two, not the sum), and the spans' read needs no subquery for its range."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from spanhouse.query.reader import Reader
+from spanhouse.query.threads import thread_summary
+from spanhouse.query.trace_docs import load_timelines, trace_context
+
+
+async def trace_page(reader: Reader, tenant: str, trace_id: str, *, max_spans: int) -> dict[str, Any] | None:
+    """The trace's timeline document with `thread` set (None outside a thread); None for no such trace."""
+    thread_id, bounds = await trace_context(reader, tenant, trace_id)
+    spans = load_timelines(reader, tenant, [trace_id], max_spans=max_spans, bounds=bounds)
+    summary: dict[str, Any] | None = None
+    if thread_id:
+        timelines, summary = await asyncio.gather(spans, thread_summary(reader, tenant, thread_id))
+    else:
+        timelines = await spans
+    timeline: dict[str, Any] | None = timelines.get(trace_id)
+    if timeline is None:
+        return None
+    # The spans resolve another thread: one naming it arrived after trace_rollup was read, or
+    # trace_rollup held no row of the trace.
+    if (timeline["thread_id"] or "") != thread_id:
+        thread_id = timeline["thread_id"] or ""
+        summary = await thread_summary(reader, tenant, thread_id) if thread_id else None
+    timeline["thread"] = summary
+    return timeline
