@@ -3,7 +3,9 @@
 `python -m benchmarks.lookup_ab --store DIR --a OLD_SRC --b NEW_SRC [--rounds 3] [--lookups 250]`
 starts `spanhouse serve` from each tree in turn (`PYTHONPATH=<tree>`, the store opened by one
 server at a time, as chDB requires), sends the same random trace lookups to each, and prints p50 and
-p99 per round. Make OLD_SRC with `git worktree add /tmp/old <rev>` and pass `/tmp/old/src`.
+p99 per round. Make OLD_SRC with `git worktree add /tmp/old <rev>` and pass `/tmp/old/src`. When B
+brings a migration that changes how tables are laid out, give A a copy of the store made before B
+first served it (`--store-a COPY`, e.g. `cp -a DIR COPY`): on one store, A would read B's layout.
 
 Why this exists: the machine's speed swings by a third from one minute to the next, so lookups
 measured one after the other (`benchmarks.lookup_breakdown`) can show a gain that is only a
@@ -71,6 +73,7 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", type=Path, required=True,
                         help="a chDB store holding spans (as lookup_breakdown --store makes one)")
+    parser.add_argument("--store-a", type=Path, help="A's own copy of the store (default: --store)")
     parser.add_argument("--a", type=Path, required=True, help="source tree A (its src/ folder)")
     parser.add_argument("--b", type=Path, required=True, help="source tree B (its src/ folder)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of A then B (default 3)")
@@ -82,10 +85,11 @@ def main() -> None:
                               json={"query": SAMPLE, "params": {"count": args.lookups}})
         response.raise_for_status()
         trace_ids = [row[0] for row in response.json()["rows"]]
-    print(f"{len(trace_ids)} traces of {args.store}; A = {args.a}, B = {args.b}")
+    store_a = args.store_a or args.store
+    print(f"{len(trace_ids)} traces; A = {args.a} on {store_a}, B = {args.b} on {args.store}")
     for round_number in range(args.rounds):
-        for name, source in (("A", args.a), ("B", args.b)):
-            with Served(source, args.store) as server:
+        for name, source, store in (("A", args.a, store_a), ("B", args.b, args.store)):
+            with Served(source, store) as server:
                 times = lookups(server.api, trace_ids)
             p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
             print(f"  round {round_number + 1} {name}: p50 {times[len(times) // 2]:6.1f} ms  p99 {p99:6.1f} ms",

@@ -106,9 +106,9 @@ def test_every_rendered_statement_parses_and_every_ddl_runs_on_the_cluster(canon
             assert re.match(r"^INSERT INTO spanhouse\.\w+ ", statement), statement[:80]
             assert "ON CLUSTER" not in statement and "_local" not in statement, statement[:120]
             continue
-        assert re.match(r"^(CREATE|ALTER|DROP)\b", statement), statement[:80]
+        assert re.match(r"^(CREATE|ALTER|DROP|TRUNCATE|EXCHANGE)\b", statement), statement[:80]
         assert re.search(r"^\w+( OR REPLACE)?( MATERIALIZED)? \w+ (IF (NOT )?EXISTS )?[\w`]+(\.[\w`]+)? "
-                         r"ON CLUSTER spanhouse\b", statement), statement[:120]
+                         r"(AND [\w`]+\.[\w`]+ )?ON CLUSTER spanhouse\b", statement), statement[:120]
     assert canonical(create_database_statement(TARGET)) == \
         "CREATE DATABASE IF NOT EXISTS spanhouse ON CLUSTER spanhouse"
 
@@ -344,6 +344,8 @@ def test_a_materialized_view_fed_by_a_per_node_table_writes_through_the_distribu
     ("CREATE TABLE db.t2 (x String) ENGINE = MergeTree ORDER BY x", "without a database"),
     ("CREATE TABLE t2 AS t", "its own column list"),
     ("RENAME TABLE t TO t2", "teach spanhouse.store.cluster"),
+    ("EXCHANGE TABLES t AND v", "only tables of one kind are exchanged"),
+    ("EXCHANGE TABLES t AND wide", "need the same columns and sharding key"),
     ("ALTER TABLE missing ADD COLUMN y String", "missing is not created by an earlier migration"),
     ("CREATE TABLE t2 (x String) ENGINE = MergeTree ORDER BY x; DROP TABLE t", "one statement per migration"),
     ("CREATE TABLE t2 (x String COMMENT 'open) ENGINE = MergeTree ORDER BY x", "unterminated"),
@@ -352,6 +354,8 @@ def test_a_materialized_view_fed_by_a_per_node_table_writes_through_the_distribu
 def test_what_the_rules_do_not_cover_is_refused_with_the_reason(sql, reason):
     renderer = ClusterRenderer(TARGET)
     renderer.render("CREATE TABLE t (x String) ENGINE = MergeTree ORDER BY x")
+    renderer.render("CREATE TABLE wide (x String, y String) ENGINE = MergeTree ORDER BY x")
+    renderer.render("CREATE VIEW v AS SELECT x FROM t")
     with pytest.raises(ClusterRenderError, match=re.escape(reason)):
         renderer.render(sql)
 
@@ -360,6 +364,26 @@ def test_a_refused_migration_is_named_in_the_error():
     migrations = [Migration(0, "0000_t.sql", "CREATE TABLE t (x String) ENGINE = Kafka")]
     with pytest.raises(ClusterRenderError, match=r"^0000_t.sql: table t: no cluster rule for ENGINE = Kafka$"):
         render_migrations(migrations, TARGET)
+
+
+def test_a_rebuilt_table_is_emptied_and_swapped_on_every_node_through_its_local_tables():
+    """A table rebuilt with other settings: the copy is truncated and exchanged as local tables, which
+    the Distributed tables read by name, so `t` then reads the rebuilt data."""
+    renderer = ClusterRenderer(TARGET)
+    for sql in ("CREATE TABLE t (TraceId String) ENGINE = MergeTree ORDER BY TraceId",
+                "CREATE TABLE t_new (TraceId String) ENGINE = MergeTree ORDER BY TraceId "
+                "SETTINGS index_granularity = 64"):
+        renderer.render(sql)
+    assert renderer.render("TRUNCATE TABLE IF EXISTS t_new") == [
+        "TRUNCATE TABLE IF EXISTS spanhouse.t_new_local ON CLUSTER spanhouse"]
+    assert renderer.render("EXCHANGE TABLES t AND t_new") == [
+        "EXCHANGE TABLES spanhouse.t_local AND spanhouse.t_new_local ON CLUSTER spanhouse"]
+    assert renderer.render("DROP TABLE t_new SYNC") == [
+        "DROP TABLE spanhouse.t_new ON CLUSTER spanhouse SYNC",
+        "DROP TABLE spanhouse.t_new_local ON CLUSTER spanhouse SYNC"]
+    assert renderer.render("ALTER TABLE t ADD COLUMN x String") == [
+        "ALTER TABLE spanhouse.t_local ON CLUSTER spanhouse ADD COLUMN x String",
+        "ALTER TABLE spanhouse.t ON CLUSTER spanhouse\n    ADD COLUMN x String"]
 
 
 def test_a_migration_file_holding_several_statements_renders_each_in_turn():

@@ -8,6 +8,8 @@ from clickhouse_connect.driver.client import Client
 
 from spanhouse.app import INSERT_COLUMNS, open_store
 from spanhouse.store import migrations
+from spanhouse.store.client import connect
+from spanhouse.store.sqltext import split_statements
 
 
 def schema_of(client: Client, database: str) -> dict[str, str]:
@@ -94,3 +96,50 @@ def test_every_table_an_insert_can_reach_keeps_a_deduplication_window_so_a_retri
     windows = dict(query("SELECT name, extract(engine_full, 'non_replicated_deduplication_window = (\\d+)') "
                          "FROM system.tables WHERE database = currentDatabase()"))
     assert {table: windows[table] for table in reached} == dict.fromkeys(reached, "1000")
+
+
+SPANS = """
+INSERT INTO otel_traces (Tenant, Timestamp, TraceId, SpanId, ThreadId, Category, Duration, InputTokens)
+SELECT 'default', toDateTime64('2026-11-20 10:00:00', 9) + toIntervalMillisecond(number),
+       {trace:String}, lower(hex(number + {first:UInt64})), if(number = 0, {thread:String}, ''), 'LLM', 1000, 7
+FROM numbers({count:UInt64})
+"""
+TRACE_TOTALS = """
+SELECT trace_id, max(trace_thread_id), sum(span_count), sum(input_token_sum), min(trace_first_seen),
+       max(trace_last_seen)
+FROM trace_rollup GROUP BY trace_id ORDER BY trace_id
+"""
+
+
+def test_trace_rollup_is_rebuilt_with_small_granules_keeping_its_rows_and_its_views_even_when_run_again(
+        unmigrated_settings):
+    """0045 copies trace_rollup into a table with 1024-row granules and swaps the two; the views
+    feeding it and fed by it follow the name. Run again after an interruption, it copies once."""
+    everything = migrations.load_migrations()
+    rebuild = next(m for m in everything if m.name == "0045_trace_rollup_small_granules.sql")
+    bootstrap = connect(unmigrated_settings.clickhouse_dsn)
+    migrations.create_database(bootstrap, unmigrated_settings.clickhouse_database)
+    bootstrap.close()
+    store = connect(unmigrated_settings.clickhouse_dsn, unmigrated_settings.clickhouse_database)
+    migrations.migrate(store, [m for m in everything if m.version < rebuild.version])
+    # Two inserts per trace: trace_rollup holds partial rows, one of them without the thread.
+    for first, trace, thread in [(0, "a" * 32, ""), (100, "a" * 32, "t1"), (200, "b" * 32, "t1"), (300, "c" * 32, "")]:
+        store.command(SPANS, parameters={"first": first, "trace": trace, "thread": thread, "count": 3})
+    totals = store.query(TRACE_TOTALS).result_rows
+    # Interrupted after the copy, before the swap.
+    for statement in split_statements(rebuild.sql)[:3]:
+        store.command(statement)
+
+    assert rebuild.name in migrations.migrate(store, everything)
+
+    assert store.query(TRACE_TOTALS).result_rows == totals
+    engine = store.query("SELECT engine_full FROM system.tables WHERE database = currentDatabase() "
+                         "AND name = 'trace_rollup'").result_rows[0][0]
+    assert "index_granularity = 1024" in engine and "min_compress_block_size = 4096" in engine
+    assert store.query("SELECT name FROM system.tables WHERE database = currentDatabase() "
+                       "AND name LIKE '%rebuild%'").result_rows == []
+    store.command(SPANS, parameters={"first": 400, "trace": "d" * 32, "thread": "t1", "count": 2})
+    assert store.query(TRACE_TOTALS).result_rows[-1][:3] == ("d" * 32, "t1", 2)
+    assert store.query("SELECT DISTINCT trace_id FROM thread_traces WHERE thread_id = 't1' ORDER BY trace_id"
+                       ).result_rows == [("a" * 32,), ("b" * 32,), ("d" * 32,)]
+    store.close()

@@ -18,6 +18,8 @@ into the statements a cluster needs, by fixed rules:
 * `ALTER TABLE t` alters `t_local`; its column actions also alter `t`, whose columns must match.
   Settings that only plain MergeTree tables read (`non_replicated_*`) are left out for the
   Replicated ones: they deduplicate retried inserts by default (replicated_deduplication_window).
+* `TRUNCATE TABLE t` and `EXCHANGE TABLES t AND u` act on the `_local` tables of sharded ones:
+  the Distributed tables hold no data and read their local table by name.
 * A migration file may hold several statements; each is rendered in turn.
 * `schema_migrations` (see REPLICATED_EVERYWHERE) is one replication group spanning every node:
   no `{shard}` in its path and no Distributed table, so whichever node spanhouse talks to knows
@@ -287,6 +289,10 @@ class ClusterRenderer:
             return self._drop(s)
         elif first == "INSERT" and s.word(1) == "INTO":
             return self._insert(s)
+        elif first == "TRUNCATE" and s.word(1) == "TABLE":
+            return self._truncate(s)
+        elif first == "EXCHANGE" and s.word(1) == "TABLES":
+            return self._exchange(s)
         raise ClusterRenderError(f"no cluster rendering for {s.text[:40]!r}...: teach spanhouse.store.cluster")
 
     def _create_table(self, s: _Statement, i: int) -> list[str]:
@@ -407,6 +413,34 @@ class ClusterRenderer:
         names = [name, name + LOCAL_SUFFIX] if obj.kind == "sharded" else [name]  # the Distributed table first
         return [s.splice([(s.span(i, after - 1), f"{self.target.qualified(n)} {self.target.on_cluster}")])
                 for n in names]
+
+    def _truncate(self, s: _Statement) -> list[str]:
+        """Empties the table on every node; a sharded table's data is in its local tables only."""
+        i = s.accept(2, "IF", "EXISTS")
+        name, after = s.name_at(i)
+        self._not_on_cluster_yet(s, after)
+        local = self._known(name).kind == "sharded"
+        return [s.splice([(s.span(i, after - 1), f"{self._reference(name, local)} {self.target.on_cluster}")])]
+
+    def _exchange(self, s: _Statement) -> list[str]:
+        """Swaps two tables' names on every node. Sharded tables swap their local tables: each
+        Distributed table reads `<its name>_local`, so it follows, which is right only when the two
+        tables have the same columns and sharding key."""
+        first, after = s.name_at(2)
+        if s.word(after) != "AND":
+            raise ClusterRenderError(f"expected AND after EXCHANGE TABLES {first}")
+        second, end = s.name_at(after + 1)
+        self._not_on_cluster_yet(s, end)
+        a, b = self._known(first), self._known(second)
+        if a.kind != b.kind or a.kind not in ("sharded", "everywhere", "per_node"):
+            raise ClusterRenderError(f"tables {first} and {second}: only tables of one kind are exchanged")
+        if a.kind == "sharded" and (a.columns != b.columns or a.sharding_key != b.sharding_key):
+            raise ClusterRenderError(f"tables {first} and {second}: exchanged sharded tables need the same columns and "
+                                     "sharding key, since their Distributed tables stay")
+        self.objects[first], self.objects[second] = b, a
+        local = a.kind == "sharded"
+        return [s.splice([(s.span(2, after - 1), self._reference(first, local)),
+                          (s.span(after + 1, end - 1), f"{self._reference(second, local)} {self.target.on_cluster}")])]
 
     def _insert(self, s: _Statement) -> list[str]:
         """Runs once, on one node, through the Distributed tables: it reads and shards like a client."""
