@@ -96,7 +96,7 @@ def main() -> None:
         # threads each time (anyio's thread pool belongs to the loop).
         loop = stack.enter_context(contextlib.closing(asyncio.new_event_loop()))
         contexts = {t: loop.run_until_complete(trace_docs.trace_context(reader, "default", t)) for t in ids}
-        ranges = {t: {"start_ns": bounds[0], "end_ns": bounds[1]} for t, (_, bounds) in contexts.items() if bounds}
+        ranges = {t: {"start_ns": c.bounds[0], "end_ns": c.bounds[1]} for t, c in contexts.items() if c.bounds}
         spans = {t: reader.rows_sync("trace_spans", {**tenant, "trace_ids": [t], "max_spans": 50_000, **ranges[t]})
                  for t in ids}
         timed("chDB fixed cost (SELECT 1)", ids, lambda t: client.query("SELECT 1"))
@@ -109,11 +109,11 @@ def main() -> None:
         timed("query trace_genai_events (model calls w/o messages)", ids, lambda t: reader.rows_sync(
             "trace_genai_events", {**tenant, "trace_ids": [t], "max_events": 20_000, "start_ns": 0, "end_ns": 2**62}))
         timed("query thread_rollup_rows (the thread summary's rows)", ids, lambda t: reader.rows_sync(
-            "thread_rollup_rows", {**tenant, "thread_id": contexts[t][0]}))
+            "thread_rollup_rows", {**tenant, "thread_id": contexts[t].thread_id}))
         timed("Python: rows -> document, JSON", ids, lambda t: orjson.dumps(build_timeline(
             t, [{**row, "TraceThreadId": "", "TraceUserId": "", "TraceAgentName": ""} for row in spans[t]])))
         timed("load_timelines (given the range)", ids, lambda t: loop.run_until_complete(
-            trace_docs.load_timelines(reader, "default", [t], max_spans=50_000, bounds=contexts[t][1])))
+            trace_docs.load_timelines(reader, "default", [t], max_spans=50_000, bounds=contexts[t].bounds)))
         timed("load_timelines (range from trace_bounds)", ids, lambda t: loop.run_until_complete(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
         timed("trace_page (the handler: context, then spans + summary)", ids,

@@ -17,7 +17,7 @@ from spanhouse.query import api
 from spanhouse.query.reader import Reader
 from spanhouse.query.threads import thread_summary
 from spanhouse.query.timeline import resolve_trace_context
-from spanhouse.query.trace_docs import load_timelines, trace_context
+from spanhouse.query.trace_docs import NO_CONTEXT, load_timelines, trace_context
 from spanhouse.store.native import NativeEncoder, TableLayout
 from spanhouse.store.writer import BatchWriter
 from tests.factories import BASE_NS, export_request, hex_id, make_span
@@ -83,15 +83,27 @@ def test_every_span_of_a_timeline_gets_the_context_trace_rollup_resolves(stored,
         ("s3", "thread-42", "u-7", "planner"), ("s4", "thread-42", "u-7", "planner")][:len(doc["spans"])]
 
 
-def test_trace_rollup_tells_the_thread_and_time_range_read_before_the_spans(stored):
+@pytest.mark.parametrize("counted", [False, True], ids=["span count unknown", "span count from trace_rollup"])
+@pytest.mark.parametrize("max_spans", [1, 3, 4, 5])
+def test_a_timeline_cut_at_max_spans_keeps_the_spans_that_started_first(stored, max_spans, counted):
+    """The spans are read in no order; the cut still keeps the earliest, and only a cut marks truncation."""
+    doc = asyncio.run(load_timelines(Reader(stored), "acme", [hex_id(5)], max_spans=max_spans,
+                                     span_counts={hex_id(5): 4} if counted else None))[hex_id(5)]
+
+    assert [span["name"] for span in doc["spans"]] == ["s1", "s2", "s3", "s4"][:max_spans]
+    assert doc["truncated"] is (max_spans < 4)
+
+
+def test_trace_rollup_tells_the_thread_time_range_and_span_count_read_before_the_spans(stored):
     reader = Reader(stored)
     doc = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000))[hex_id(5)]
-    thread_id, bounds = asyncio.run(trace_context(reader, "acme", hex_id(5)))
+    context = asyncio.run(trace_context(reader, "acme", hex_id(5)))
 
-    assert thread_id == doc["thread_id"] == "thread-42"
-    assert bounds == (BASE_NS, BASE_NS + 80 * MS)  # first start; the span starting at 30 ms ends at 80
-    assert asyncio.run(trace_context(reader, "acme", hex_id(6))) == ("", None)  # no such trace
-    assert asyncio.run(trace_context(reader, "other", hex_id(5))) == ("", None)  # not this tenant's
+    assert context.thread_id == doc["thread_id"] == "thread-42"
+    assert context.bounds == (BASE_NS, BASE_NS + 80 * MS)  # first start; the span starting at 30 ms ends at 80
+    assert context.span_count == doc["span_count"] == 4
+    assert asyncio.run(trace_context(reader, "acme", hex_id(6))) == NO_CONTEXT  # no such trace
+    assert asyncio.run(trace_context(reader, "other", hex_id(5))) == NO_CONTEXT  # not this tenant's
     summary = asyncio.run(thread_summary(reader, "acme", "thread-42"))
     assert (summary["traces"], summary["spans"], summary["user_id"]) == (1, 4, "u-7")
 
@@ -109,7 +121,7 @@ def test_without_trace_rollup_rows_the_range_comes_from_otel_traces_trace_id_ts(
     """Rollup rows can be gone while spans remain (e.g. raw spans kept longer than the rollups)."""
     stored.command("TRUNCATE TABLE trace_rollup")
     reader = Reader(stored)
-    assert asyncio.run(trace_context(reader, "acme", hex_id(5))) == ("", None)
+    assert asyncio.run(trace_context(reader, "acme", hex_id(5))) == NO_CONTEXT
 
     doc = asyncio.run(load_timelines(reader, "acme", [hex_id(5)], max_spans=50_000))[hex_id(5)]
     assert ([span["name"] for span in doc["spans"]], doc["thread_id"]) == (["s1", "s2", "s3", "s4"], "thread-42")

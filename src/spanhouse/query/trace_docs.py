@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from spanhouse.query.reader import Reader, Row
@@ -31,17 +32,30 @@ from spanhouse.query.timeline import (
 MAX_EVENTS = 20_000
 
 
-async def trace_context(reader: Reader, tenant: str, trace_id: str) -> tuple[str, tuple[int, int] | None]:
-    """The thread a trace belongs to ('' for none) and its time range in ns, from trace_rollup.
+@dataclass(frozen=True, slots=True)
+class TraceContext:
+    """What trace_rollup tells of a trace before its spans are read."""
 
-    The range is None when trace_rollup holds no row of the trace; load_timelines then reads it
-    from otel_traces_trace_id_ts.
+    thread_id: str  # '' outside a thread
+    bounds: tuple[int, int] | None  # (first span start, last span end) in ns; None: trace_rollup has no row
+    span_count: int
+
+
+NO_CONTEXT = TraceContext("", None, 0)
+
+
+async def trace_context(reader: Reader, tenant: str, trace_id: str) -> TraceContext:
+    """The thread a trace belongs to, its time range and span count, from trace_rollup.
+
+    With no row there (an unknown trace, or rollups kept for less time than spans), load_timelines
+    reads the range from otel_traces_trace_id_ts.
     """
     rows = await reader.rows("trace_context", {"tenant": tenant, "trace_id": trace_id})
     if not rows:
-        return "", None
-    return (max(row["thread_id"] for row in rows),
-            (min(row["start_ns"] for row in rows), max(row["end_ns"] for row in rows)))
+        return NO_CONTEXT
+    return TraceContext(max(row["thread_id"] for row in rows),
+                        (min(row["start_ns"] for row in rows), max(row["end_ns"] for row in rows)),
+                        sum(row["span_count"] for row in rows))
 
 
 async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], *, max_spans: int,
@@ -57,7 +71,7 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
             first and are marked `truncated`.
         span_counts: span count of each trace from trace_rollup, when the caller has it: a trace
             listed with fewer spans is truncated. Without it, every trace is marked truncated when
-            the limit was reached.
+            the limit cut spans. It also spares reading spans that the limit would cut.
         bounds: (first span start, last span end) in ns over all the traces, from trace_rollup,
             when the caller has it; without it, otel_traces_trace_id_ts is asked first. A span
             outside it (stored after the caller read it) is not listed.
@@ -69,12 +83,13 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
         if not found:
             return {}
         bounds = (found[0]["start_ns"], found[0]["end_ns"])
-    rows = await reader.rows("trace_spans", {"tenant": tenant, "trace_ids": list(trace_ids), "max_spans": max_spans,
-                                             "start_ns": bounds[0], "end_ns": bounds[1]})
+    expected = None
+    if span_counts is not None and all(trace_id in span_counts for trace_id in trace_ids):
+        expected = sum(span_counts[trace_id] for trace_id in trace_ids)
+    rows, limited = await _spans(reader, tenant, trace_ids, max_spans=max_spans, bounds=bounds, expected=expected)
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)
-    limited = len(rows) >= max_spans
     truncated: dict[str, bool] = {}
     for trace_id, trace_rows in by_trace.items():
         if span_counts is not None and trace_id in span_counts:
@@ -106,6 +121,34 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
                 attach_log_messages(doc, events[trace_id])
             docs[trace_id] = doc
     return docs
+
+
+async def _spans(reader: Reader, tenant: str, trace_ids: Sequence[str], *, max_spans: int,
+                 bounds: tuple[int, int], expected: int | None) -> tuple[list[Row], bool]:
+    """The traces' spans by start time, at most max_spans of them, and whether that limit cut some.
+
+    trace_spans.sql reads them in no order (see there). Asked for one row more than the limit, it
+    tells whether the traces hold more, and only then is the cut read: the start of the last span
+    kept. When trace_rollup's count already says there are more (`expected`), the first read is
+    skipped. Spans starting in the same nanosecond as the last one kept are kept or not at random.
+    """
+    parameters: dict[str, Any] = {"tenant": tenant, "trace_ids": list(trace_ids),
+                                  "start_ns": bounds[0], "end_ns": bounds[1]}
+    if expected is None or expected <= max_spans:
+        rows = await reader.rows("trace_spans", {**parameters, "max_spans": max_spans + 1})
+        if len(rows) <= max_spans:
+            rows.sort(key=_by_start)
+            return rows, False
+    cut = await reader.rows("trace_spans_cutoff", {**parameters, "offset": max_spans - 1})
+    if cut:
+        parameters["end_ns"] = cut[0]["start_ns"]
+    rows = await reader.rows("trace_spans", {**parameters, "max_spans": max_spans})
+    rows.sort(key=_by_start)
+    return rows, True
+
+
+def _by_start(row: Row) -> tuple[int, str]:
+    return row["StartNs"], row["SpanId"]
 
 
 async def _texts(reader: Reader, tenant: str, hashes: list[int]) -> dict[int, str]:

@@ -16,8 +16,10 @@ from spanhouse.query.trace_docs import load_timelines, trace_context
 
 async def trace_page(reader: Reader, tenant: str, trace_id: str, *, max_spans: int) -> dict[str, Any] | None:
     """The trace's timeline document with `thread` set (None outside a thread); None for no such trace."""
-    thread_id, bounds = await trace_context(reader, tenant, trace_id)
-    spans = load_timelines(reader, tenant, [trace_id], max_spans=max_spans, bounds=bounds)
+    context = await trace_context(reader, tenant, trace_id)
+    thread_id = context.thread_id
+    spans = load_timelines(reader, tenant, [trace_id], max_spans=max_spans, bounds=context.bounds,
+                           span_counts={trace_id: context.span_count} if context.bounds else None)
     summary: dict[str, Any] | None = None
     if thread_id:
         timelines, summary = await asyncio.gather(spans, thread_summary(reader, tenant, thread_id))
