@@ -39,13 +39,14 @@ class TraceContext:
     thread_id: str  # '' outside a thread
     bounds: tuple[int, int] | None  # (first span start, last span end) in ns; None: trace_rollup has no row
     span_count: int
+    llm_count: int  # spans of category LLM
 
 
-NO_CONTEXT = TraceContext("", None, 0)
+NO_CONTEXT = TraceContext("", None, 0, 0)
 
 
 async def trace_context(reader: Reader, tenant: str, trace_id: str) -> TraceContext:
-    """The thread a trace belongs to, its time range and span count, from trace_rollup.
+    """The thread a trace belongs to, its time range, span and model call counts, from trace_rollup.
 
     With no row there (an unknown trace, or rollups kept for less time than spans), load_timelines
     reads the range from otel_traces_trace_id_ts.
@@ -55,12 +56,13 @@ async def trace_context(reader: Reader, tenant: str, trace_id: str) -> TraceCont
         return NO_CONTEXT
     return TraceContext(max(row["thread_id"] for row in rows),
                         (min(row["start_ns"] for row in rows), max(row["end_ns"] for row in rows)),
-                        sum(row["span_count"] for row in rows))
+                        sum(row["span_count"] for row in rows), sum(row["llm_count"] for row in rows))
 
 
 async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], *, max_spans: int,
                          span_counts: Mapping[str, int] | None = None,
-                         bounds: tuple[int, int] | None = None) -> dict[str, dict[str, Any]]:
+                         bounds: tuple[int, int] | None = None,
+                         prefetch_log_events: bool = False) -> dict[str, dict[str, Any]]:
     """Timeline documents by trace id; a trace without spans has none.
 
     Args:
@@ -75,6 +77,11 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
         bounds: (first span start, last span end) in ns over all the traces, from trace_rollup,
             when the caller has it; without it, otel_traces_trace_id_ts is asked first. A span
             outside it (stored after the caller read it) is not listed.
+        prefetch_log_events: read the traces' GenAI log events at the same time as their spans,
+            when the caller expects a model call without messages of its own (trace_rollup counts
+            model calls; the OTel GenAI instrumentations send messages as log events). A lookup
+            then waits for one query fewer after the spans; when no call lacks messages, the
+            events read are not used. Only with span_counts that fit in max_spans.
     """
     if not trace_ids:
         return {}
@@ -86,7 +93,15 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     expected = None
     if span_counts is not None and all(trace_id in span_counts for trace_id in trace_ids):
         expected = sum(span_counts[trace_id] for trace_id in trace_ids)
-    rows, limited = await _spans(reader, tenant, trace_ids, max_spans=max_spans, bounds=bounds, expected=expected)
+    # Started with the spans, not after them: only a whole timeline's events, whose range is known.
+    early_events = (asyncio.ensure_future(_events_between(reader, tenant, trace_ids, *bounds))
+                    if prefetch_log_events and expected is not None and expected <= max_spans else None)
+    try:
+        rows, limited = await _spans(reader, tenant, trace_ids, max_spans=max_spans, bounds=bounds, expected=expected)
+    except BaseException:
+        if early_events is not None:
+            early_events.cancel()
+        raise
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)
@@ -96,14 +111,15 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
             truncated[trace_id] = limited and len({row["SpanId"] for row in trace_rows}) < span_counts[trace_id]
         else:
             truncated[trace_id] = limited
+    # the traces with a model call carrying no messages of its own: their GenAI log events may
+    wanting = {trace_id: trace_rows for trace_id, trace_rows in by_trace.items()
+               if any(lacks_messages(row) for row in trace_rows)}
     # What the spans do not hold, asked for side by side: each query's fixed cost dwarfs its reading.
     texts, rollups, events = await asyncio.gather(
         _texts(reader, tenant, content_hashes(rows)),
         # a trace whose spans are not all listed: its totals, thread, user and agent from trace_rollup
         _rollups(reader, tenant, [trace_id for trace_id, is_cut in truncated.items() if is_cut]),
-        # the GenAI log events of traces with a model call carrying no messages of its own
-        _log_events(reader, tenant, {trace_id: trace_rows for trace_id, trace_rows in by_trace.items()
-                                     if any(lacks_messages(row) for row in trace_rows)}))
+        _log_events(reader, tenant, wanting) if early_events is None else _wanted(early_events, wanting))
     if texts:
         inflate_content(rows, texts)
     docs: dict[str, dict[str, Any]] = {}
@@ -172,11 +188,23 @@ async def _log_events(reader: Reader, tenant: str, wanting: Mapping[str, list[Ro
     """
     if not wanting:
         return {}
-    events = await reader.rows("trace_genai_events", {
-        "tenant": tenant, "trace_ids": list(wanting), "max_events": MAX_EVENTS,
-        "start_ns": min(row["StartNs"] for rows in wanting.values() for row in rows),
-        "end_ns": max(row["StartNs"] + row["Duration"] for rows in wanting.values() for row in rows)})
-    by_trace: dict[str, list[Row]] = {trace_id: [] for trace_id in wanting}
-    for event in events:
+    found = await _events_between(reader, tenant, list(wanting),
+                                  min(row["StartNs"] for rows in wanting.values() for row in rows),
+                                  max(row["StartNs"] + row["Duration"] for rows in wanting.values() for row in rows))
+    return {trace_id: found.get(trace_id, []) for trace_id in wanting}
+
+
+async def _wanted(early: asyncio.Future[dict[str, list[Row]]], wanting: Mapping[str, list[Row]]
+                  ) -> dict[str, list[Row]]:
+    found = await early
+    return {trace_id: found.get(trace_id, []) for trace_id in wanting}
+
+
+async def _events_between(reader: Reader, tenant: str, trace_ids: Sequence[str], start_ns: int, end_ns: int
+                          ) -> dict[str, list[Row]]:
+    by_trace: dict[str, list[Row]] = defaultdict(list)
+    for event in await reader.rows("trace_genai_events", {"tenant": tenant, "trace_ids": list(trace_ids),
+                                                          "max_events": MAX_EVENTS, "start_ns": start_ns,
+                                                          "end_ns": end_ns}):
         by_trace[event["TraceId"]].append(event)
     return by_trace

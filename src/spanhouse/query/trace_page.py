@@ -1,8 +1,9 @@
 """What `GET /api/v1/traces/{id}` answers: a trace's timeline with its thread's summary.
 
-trace_rollup tells the trace's thread and time range in one cheap read (trace_docs.trace_context);
-with them the spans and the thread's summary are read at once (on idle cores, the lookup takes the
-longer of the two, not the sum), and the spans' read needs no subquery for its range."""
+trace_rollup tells the trace's thread, time range and counts in one cheap read
+(trace_docs.trace_context); with them the spans, the thread's summary and, for a trace with model
+calls, its GenAI log events are read at once (on idle cores, the lookup takes the longest of them,
+not the sum), and the spans' read needs no subquery for its range."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ async def trace_page(reader: Reader, tenant: str, trace_id: str, *, max_spans: i
     context = await trace_context(reader, tenant, trace_id)
     thread_id = context.thread_id
     spans = load_timelines(reader, tenant, [trace_id], max_spans=max_spans, bounds=context.bounds,
-                           span_counts={trace_id: context.span_count} if context.bounds else None)
+                           span_counts={trace_id: context.span_count} if context.bounds else None,
+                           prefetch_log_events=context.llm_count > 0)
     summary: dict[str, Any] | None = None
     if thread_id:
         timelines, summary = await asyncio.gather(spans, thread_summary(reader, tenant, thread_id))
