@@ -116,7 +116,7 @@ def main() -> None:
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000, bounds=contexts[t].bounds)))
         timed("load_timelines (range from trace_bounds)", ids, lambda t: loop.run_until_complete(
             trace_docs.load_timelines(reader, "default", [t], max_spans=50_000)))
-        timed("trace_page (the handler: context, then spans + summary)", ids,
+        timed("trace_page (the handler: context, then spans + summary + events)", ids,
               lambda t: orjson.dumps(loop.run_until_complete(trace_page(reader, "default", t, max_spans=50_000))))
         with httpx.Client(base_url=server.api, timeout=60) as http:
             timed("GET /api/v1/traces/{id} (server in this process)", ids,
