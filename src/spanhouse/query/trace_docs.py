@@ -93,15 +93,15 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
     expected = None
     if span_counts is not None and all(trace_id in span_counts for trace_id in trace_ids):
         expected = sum(span_counts[trace_id] for trace_id in trace_ids)
-    # Started with the spans, not after them: only a whole timeline's events, whose range is known.
-    early_events = (asyncio.ensure_future(_events_between(reader, tenant, trace_ids, *bounds))
-                    if prefetch_log_events and expected is not None and expected <= max_spans else None)
-    try:
-        rows, limited = await _spans(reader, tenant, trace_ids, max_spans=max_spans, bounds=bounds, expected=expected)
-    except BaseException:
-        if early_events is not None:
-            early_events.cancel()
-        raise
+    spans = _spans(reader, tenant, trace_ids, max_spans=max_spans, bounds=bounds, expected=expected)
+    early_events: dict[str, list[Row]] | None = None
+    if prefetch_log_events and expected is not None and expected <= max_spans:
+        # Read with the spans, not after them: a whole timeline's events, over its known range. The
+        # spans take longer, so waiting for both costs no time.
+        (rows, limited), early_events = await asyncio.gather(spans, _events_between(reader, tenant, trace_ids,
+                                                                                      *bounds))
+    else:
+        rows, limited = await spans
     by_trace: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         by_trace[row["TraceId"]].append(row)
@@ -119,7 +119,7 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
         _texts(reader, tenant, content_hashes(rows)),
         # a trace whose spans are not all listed: its totals, thread, user and agent from trace_rollup
         _rollups(reader, tenant, [trace_id for trace_id, is_cut in truncated.items() if is_cut]),
-        _log_events(reader, tenant, wanting) if early_events is None else _wanted(early_events, wanting))
+        _log_events(reader, tenant, wanting, read=early_events))
     if texts:
         inflate_content(rows, texts)
     docs: dict[str, dict[str, Any]] = {}
@@ -181,23 +181,20 @@ async def _rollups(reader: Reader, tenant: str, trace_ids: list[str]) -> dict[st
                                                                                 "trace_ids": trace_ids})}
 
 
-async def _log_events(reader: Reader, tenant: str, wanting: Mapping[str, list[Row]]) -> dict[str, list[Row]]:
+async def _log_events(reader: Reader, tenant: str, wanting: Mapping[str, list[Row]],
+                      read: Mapping[str, list[Row]] | None = None) -> dict[str, list[Row]]:
     """GenAI log events by trace, in time order, for the traces in `wanting` (their span rows).
 
     Bounded by the listed spans' time range: events attach only to spans the document lists.
+    `read`: the events of the traces' whole range, read already (`prefetch_log_events`).
     """
     if not wanting:
         return {}
-    found = await _events_between(reader, tenant, list(wanting),
-                                  min(row["StartNs"] for rows in wanting.values() for row in rows),
-                                  max(row["StartNs"] + row["Duration"] for rows in wanting.values() for row in rows))
-    return {trace_id: found.get(trace_id, []) for trace_id in wanting}
-
-
-async def _wanted(early: asyncio.Future[dict[str, list[Row]]], wanting: Mapping[str, list[Row]]
-                  ) -> dict[str, list[Row]]:
-    found = await early
-    return {trace_id: found.get(trace_id, []) for trace_id in wanting}
+    if read is None:
+        read = await _events_between(reader, tenant, list(wanting),
+                                     min(row["StartNs"] for rows in wanting.values() for row in rows),
+                                     max(row["StartNs"] + row["Duration"] for rows in wanting.values() for row in rows))
+    return {trace_id: read.get(trace_id, []) for trace_id in wanting}
 
 
 async def _events_between(reader: Reader, tenant: str, trace_ids: Sequence[str], start_ns: int, end_ns: int
