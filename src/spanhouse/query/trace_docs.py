@@ -111,7 +111,7 @@ async def load_timelines(reader: Reader, tenant: str, trace_ids: Sequence[str], 
             truncated[trace_id] = limited and len({row["SpanId"] for row in trace_rows}) < span_counts[trace_id]
         else:
             truncated[trace_id] = limited
-    # the traces with a model call carrying no messages of its own: their GenAI log events may
+    # the traces with a model call carrying no messages of its own, which GenAI log events may hold
     wanting = {trace_id: trace_rows for trace_id, trace_rows in by_trace.items()
                if any(lacks_messages(row) for row in trace_rows)}
     # What the spans do not hold, asked for side by side: each query's fixed cost dwarfs its reading.
