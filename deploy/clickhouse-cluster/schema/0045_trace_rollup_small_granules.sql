@@ -51,5 +51,5 @@ DROP TABLE IF EXISTS spanhouse.trace_rollup_rebuild ON CLUSTER spanhouse SYNC;
 DROP TABLE IF EXISTS spanhouse.trace_rollup_rebuild_local ON CLUSTER spanhouse SYNC;
 
 INSERT INTO spanhouse.schema_migrations (version, name, checksum)
-SELECT 45, '0045_trace_rollup_small_granules.sql', '05cd528412446de4dc9ca8ae5351fce8ce5521c72513c79f4a128ca54d87a188'
+SELECT 45, '0045_trace_rollup_small_granules.sql', '338f41ee2b0ede72c3e5b95ccc59ecd045142020b774c61e0d3035027cb3783f'
 WHERE 45 NOT IN (SELECT version FROM spanhouse.schema_migrations);

@@ -419,8 +419,8 @@ class ClusterRenderer:
         i = s.accept(2, "IF", "EXISTS")
         name, after = s.name_at(i)
         self._not_on_cluster_yet(s, after)
-        local = self._known(name).kind == "sharded"
-        return [s.splice([(s.span(i, after - 1), f"{self._reference(name, local)} {self.target.on_cluster}")])]
+        self._known(name)
+        return [s.splice([(s.span(i, after - 1), f"{self._reference(name, local=True)} {self.target.on_cluster}")])]
 
     def _exchange(self, s: _Statement) -> list[str]:
         """Swaps two tables' names on every node. Sharded tables swap their local tables: each
@@ -438,9 +438,9 @@ class ClusterRenderer:
             raise ClusterRenderError(f"tables {first} and {second}: exchanged sharded tables need the same columns and "
                                      "sharding key, since their Distributed tables stay")
         self.objects[first], self.objects[second] = b, a
-        local = a.kind == "sharded"
-        return [s.splice([(s.span(2, after - 1), self._reference(first, local)),
-                          (s.span(after + 1, end - 1), f"{self._reference(second, local)} {self.target.on_cluster}")])]
+        return [s.splice([(s.span(2, after - 1), self._reference(first, local=True)),
+                          (s.span(after + 1, end - 1),
+                           f"{self._reference(second, local=True)} {self.target.on_cluster}")])]
 
     def _insert(self, s: _Statement) -> list[str]:
         """Runs once, on one node, through the Distributed tables: it reads and shards like a client."""
