@@ -55,7 +55,7 @@ def cpu_s() -> float:
 def trace_spans_columns() -> str:
     """The select list of trace_spans.sql, so the documents hold exactly what the spans query reads."""
     text = sql.load("trace_spans")
-    return text.split("SELECT", 1)[1].split("FROM otel_traces", 1)[0].strip()
+    return text.split("\nSELECT\n", 1)[1].split("\nFROM otel_traces\n", 1)[0].strip()
 
 
 def build_documents(client: Client) -> None:
