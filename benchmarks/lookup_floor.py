@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import hashlib
 import random
-import resource
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,20 +35,15 @@ from typing import Any
 import orjson
 from clickhouse_connect.driver.client import Client
 
+from benchmarks.lookup_breakdown import SPANS_PER_TRACE, cpu_s
 from spanhouse.query import sql
 from spanhouse.query.reader import Reader
 from spanhouse.query.trace_docs import trace_context
 from spanhouse.store.client import connect
 
 HERE = Path(__file__).parent / "sql"
-SPANS_PER_TRACE = 7  # as benchmarks/sql/synthetic_spans.sql makes them
 COLUMNS_MARKER = "/*trace_spans columns*/"
 CLIENTS = 4  # SPANHOUSE_QUERY_CONNECTIONS' default
-
-
-def cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def trace_spans_columns() -> str:
@@ -58,10 +52,9 @@ def trace_spans_columns() -> str:
     return text.split("\nSELECT\n", 1)[1].split("\nFROM otel_traces\n", 1)[0].strip()
 
 
-def build_documents(client: Client) -> None:
+def build_documents(client: Client, spans: int) -> None:
     client.command("DROP TABLE IF EXISTS lookup_docs_prototype SYNC")
     client.command((HERE / "lookup_docs_table.sql").read_text())
-    spans = client.query("SELECT count() FROM otel_traces").result_rows[0][0]
     started, cpu_before = time.perf_counter(), cpu_s()
     client.command((HERE / "lookup_docs_fill.sql").read_text().replace(COLUMNS_MARKER, trace_spans_columns()))
     cpu_used = cpu_s() - cpu_before
@@ -88,8 +81,8 @@ def main() -> None:
     stored = client.query("SELECT count() FROM otel_traces").result_rows[0][0]
     if not stored:
         raise SystemExit(f"{args.store} holds no spans: load it with benchmarks.lookup_breakdown --store")
-    build_documents(client)
     try:
+        build_documents(client, stored)
         asyncio.run(compare(Reader(*(connect(dsn, "spanhouse") for _ in range(CLIENTS))),
                             connect(dsn, "spanhouse"), stored, args.lookups, args.rounds))
     finally:
